@@ -1,0 +1,91 @@
+"""Domain errors <-> gRPC status, with rich details (google.rpc.Status).
+
+Server side: `status_for` turns a DomainError into a status with field violations
+(BadRequest) or the existing resource (ResourceInfo). Client side: `details_of` reads them back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from crm_platform import errors
+
+_CODES: list[tuple[type[errors.DomainError], grpc.StatusCode]] = [
+    (errors.NotFound, grpc.StatusCode.NOT_FOUND),
+    (errors.ValidationFailed, grpc.StatusCode.INVALID_ARGUMENT),
+    (errors.AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.Conflict, grpc.StatusCode.ABORTED),
+    (errors.PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
+    (errors.Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+]
+
+
+def code_for(error: errors.DomainError) -> grpc.StatusCode:
+    for kind, code in _CODES:
+        if isinstance(error, kind):
+            return code
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+def status_for(error: errors.DomainError) -> grpc.Status:
+    code = code_for(error)
+    details: list[any_pb2.Any] = []
+    if isinstance(error, errors.ValidationFailed):
+        detail = any_pb2.Any()
+        detail.Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=v.field, description=v.description
+                    )
+                    for v in error.violations
+                ]
+            )
+        )
+        details.append(detail)
+    elif isinstance(error, errors.AlreadyExists):
+        detail = any_pb2.Any()
+        detail.Pack(error_details_pb2.ResourceInfo(resource_name=error.existing_id))
+        details.append(detail)
+    return rpc_status.to_status(
+        status_pb2.Status(code=code.value[0], message=str(error), details=details)
+    )
+
+
+def status(code: grpc.StatusCode, message: str) -> grpc.Status:
+    return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message))
+
+
+@dataclass(frozen=True)
+class ErrorDetails:
+    code: grpc.StatusCode
+    message: str
+    violations: list[errors.FieldViolation] = field(default_factory=list)
+    existing_id: str | None = None
+
+
+def details_of(error: grpc.RpcError) -> ErrorDetails:
+    call: grpc.Call = error  # type: ignore[assignment]
+    code = call.code()
+    message = call.details() or ""
+    violations: list[errors.FieldViolation] = []
+    existing_id = None
+    rich = rpc_status.from_call(call)
+    for detail in rich.details if rich is not None else []:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            violations.extend(
+                errors.FieldViolation(v.field, v.description) for v in bad_request.field_violations
+            )
+        elif detail.Is(error_details_pb2.ResourceInfo.DESCRIPTOR):
+            info = error_details_pb2.ResourceInfo()
+            detail.Unpack(info)
+            existing_id = info.resource_name
+    return ErrorDetails(code, message, violations, existing_id)

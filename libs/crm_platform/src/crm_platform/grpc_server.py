@@ -1,0 +1,181 @@
+"""gRPC server bootstrap: health with real status, reflection, interceptors, graceful stop.
+
+The interceptor does, for every unary call: correlation id (from metadata, or new; echoed in
+the initial metadata), authentication (the `Authenticator` seam), domain error -> status code
+with details, a JSON access log line, and Prometheus metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent import futures
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from crm_platform import context, errors, grpc_errors, metrics
+from crm_platform.readiness import Readiness
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("crm.access")
+
+# Authentication seam: metadata -> principal, or errors.Unauthenticated.
+Authenticator = Callable[[Mapping[str, str]], context.Principal]
+
+ANONYMOUS = context.Principal(subject="anonymous")
+
+
+def unauthenticated(metadata: Mapping[str, str]) -> context.Principal:
+    """Until token verification is configured, every caller is anonymous."""
+    return ANONYMOUS
+
+
+@dataclass(frozen=True)
+class ServiceBinding:
+    """A servicer and the generated function that registers it."""
+
+    name: str  # fully qualified service name, e.g. crm.customer.v1.CustomerService
+    servicer: Any
+    add_to_server: Callable[[Any, grpc.Server], None]
+
+
+class _CallInterceptor(grpc.ServerInterceptor):
+    def __init__(self, authenticate: Authenticator) -> None:
+        self.authenticate = authenticate
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(details)
+        if handler is None or handler.unary_unary is None:
+            return handler  # health watch and reflection streams pass through
+        service, _, method = details.method.lstrip("/").partition("/")
+        if service.startswith("grpc."):
+            return handler
+        behavior = handler.unary_unary
+
+        def call(request: Any, ctx: grpc.ServicerContext) -> Any:
+            return self._call(service, method, behavior, request, ctx)
+
+        return grpc.unary_unary_rpc_method_handler(
+            call,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _call(
+        self,
+        service: str,
+        method: str,
+        behavior: Callable[[Any, grpc.ServicerContext], Any],
+        request: Any,
+        ctx: grpc.ServicerContext,
+    ) -> Any:
+        metadata = {k: v for k, v in ctx.invocation_metadata() if isinstance(v, str)}
+        cid = metadata.get(context.CORRELATION_HEADER) or context.new_correlation_id()
+        cid_token = context.correlation_id.set(cid)
+        ctx.send_initial_metadata(((context.CORRELATION_HEADER, cid),))
+        code = grpc.StatusCode.OK
+        started = time.perf_counter()
+        try:
+            principal_token = context.principal.set(self.authenticate(metadata))
+            try:
+                return behavior(request, ctx)
+            finally:
+                context.principal.reset(principal_token)
+        except errors.DomainError as exc:
+            code = grpc_errors.code_for(exc)
+            ctx.abort_with_status(grpc_errors.status_for(exc))
+        except Exception as exc:
+            if ctx.code() is not None:  # the servicer aborted on purpose
+                code = ctx.code()
+                raise
+            if _database_unavailable(exc):
+                code = grpc.StatusCode.UNAVAILABLE
+                log.warning("%s/%s: database unavailable: %s", service, method, str(exc)[:200])
+                ctx.abort(code, "database unavailable, retry later")
+            code = grpc.StatusCode.INTERNAL
+            log.exception("%s/%s failed", service, method)
+            ctx.abort(code, "internal error")
+        finally:
+            elapsed = time.perf_counter() - started
+            metrics.GRPC_HANDLED.labels(service, method, code.name).inc()
+            metrics.GRPC_LATENCY.labels(service, method).observe(elapsed)
+            access_log.info(
+                "%s/%s %s",
+                service, method, code.name,
+                extra={"grpc_code": code.name, "duration_ms": round(elapsed * 1000, 2), "peer": ctx.peer()},
+            )  # fmt: skip
+            context.correlation_id.reset(cid_token)
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+class GrpcServer:
+    def __init__(
+        self,
+        bindings: list[ServiceBinding],
+        *,
+        port: int,
+        readiness: Readiness,
+        authenticate: Authenticator = unauthenticated,
+        max_workers: int = 16,
+        host: str = "[::]",
+    ) -> None:
+        self.bindings = bindings
+        self.readiness = readiness
+        self.health = health.HealthServicer(experimental_non_blocking=True)
+        self.server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
+            interceptors=[_CallInterceptor(authenticate)],
+            options=[
+                ("grpc.so_reuseport", 0),  # a second process on the same port must fail
+                # Clients reconnect, and so rebalance across replicas behind a Service.
+                ("grpc.max_connection_age_ms", 300_000),
+                ("grpc.max_connection_age_grace_ms", 30_000),
+            ],
+        )
+        for binding in bindings:
+            binding.add_to_server(binding.servicer, self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            [b.name for b in bindings]
+            + [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            self.server,
+        )
+        self.port = self.server.add_insecure_port(f"{host}:{port}")
+        if self.port == 0:
+            raise OSError(f"cannot bind gRPC port {port}")
+        self._set_serving(False)
+        readiness.on_change(self._set_serving)
+
+    def _set_serving(self, ready: bool) -> None:
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if ready
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in ["", *(b.name for b in self.bindings)]:
+            self.health.set(name, status)
+
+    def run(self, stop: threading.Event, *, grace: float = 10.0) -> None:
+        """Serve until `stop` is set; then say NOT_SERVING, drain in-flight calls, and stop."""
+        self.server.start()
+        log.info("gRPC listening on port %d", self.port)
+        stop.wait()
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace).wait()
+        log.info("gRPC server stopped")

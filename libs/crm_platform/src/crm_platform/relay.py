@@ -1,0 +1,210 @@
+"""The outbox relay: publishes committed outbox rows to RabbitMQ, at least once.
+
+A row is marked published only after the broker confirms it (publisher confirms, mandatory);
+an unroutable or nacked row stays pending and is retried with backoff, never dropped. On
+PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED (any number of relays) and the relay
+wakes on LISTEN/NOTIFY; on SQLite one relay polls.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pika
+import psycopg
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import AMQPError, NackError, UnroutableError
+from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from crm_platform import amqp, metrics
+from crm_platform.backoff import Backoff, retry_delay
+from crm_platform.events import CONTENT_TYPE
+from crm_platform.tables import outbox
+from crm_platform.uow import OUTBOX_CHANNEL
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: Engine,
+        amqp_url: str,
+        *,
+        app_id: str,
+        batch_size: int = 200,
+        poll_interval: float = 0.1,
+        listen_timeout: float = 1.0,
+    ) -> None:
+        self.engine = engine
+        self.amqp_url = amqp_url
+        self.app_id = app_id
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.listen_timeout = listen_timeout
+        self._connection: pika.BlockingConnection | None = None
+        self._channel: BlockingChannel | None = None
+        self._listener: psycopg.Connection[Any] | None = None
+        self._backlog_checked = 0.0
+
+    def run(self, stop: threading.Event) -> None:
+        backoff = Backoff()
+        while not stop.is_set():
+            try:
+                claimed = self.publish_pending()
+                backoff.reset()
+                if claimed < self.batch_size:
+                    self._record_backlog()
+                    self._wait_for_work(stop)
+            except (AMQPError, OSError, SQLAlchemyError, psycopg.Error) as exc:
+                delay = backoff.next_delay()
+                log.warning(
+                    "outbox relay: %s; retrying in %.1fs", _describe(exc), delay,
+                    extra={"error": type(exc).__name__},
+                )  # fmt: skip
+                self._close_broker()
+                self._close_listener()
+                stop.wait(delay)
+        self._close_broker()
+        self._close_listener()
+
+    def publish_pending(self) -> int:
+        """Publish one batch of due rows; returns how many rows were claimed."""
+        channel = self._ensure_channel()
+        now = datetime.now(UTC)
+        lost: AMQPError | None = None
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(
+                    outbox.c.seq,
+                    outbox.c.event_id,
+                    outbox.c.event_type,
+                    outbox.c.payload,
+                    outbox.c.correlation_id,
+                    outbox.c.created_at,
+                    outbox.c.attempts,
+                )
+                .where(outbox.c.published_at.is_(None))
+                .where(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
+                .order_by(outbox.c.seq)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            published: list[int] = []
+            for row in rows:
+                try:
+                    channel.basic_publish(
+                        amqp.EXCHANGE,
+                        row.event_type,
+                        row.payload,
+                        properties=self._properties(row),
+                        mandatory=True,
+                    )
+                except (UnroutableError, NackError) as exc:
+                    reason = "unroutable" if isinstance(exc, UnroutableError) else "nacked"
+                    metrics.OUTBOX_FAILURES.labels(reason).inc()
+                    connection.execute(
+                        update(outbox)
+                        .where(outbox.c.seq == row.seq)
+                        .values(
+                            attempts=row.attempts + 1,
+                            next_attempt_at=now + timedelta(seconds=retry_delay(row.attempts + 1)),
+                            last_error=f"{reason} by the broker",
+                        )
+                    )
+                    log.warning("outbox relay: event %s %s; kept for retry", row.event_id, reason)
+                except AMQPError as exc:
+                    metrics.OUTBOX_FAILURES.labels("connection").inc()
+                    lost = exc  # keep what was confirmed so far, then reconnect
+                    break
+                else:
+                    published.append(row.seq)
+                    metrics.OUTBOX_PUBLISH_LATENCY.observe(
+                        max(0.0, (datetime.now(UTC) - row.created_at).total_seconds())
+                    )
+            if published:
+                connection.execute(
+                    update(outbox)
+                    .where(outbox.c.seq.in_(published))
+                    .values(published_at=datetime.now(UTC), last_error=None)
+                )
+                metrics.OUTBOX_PUBLISHED.inc(len(published))
+        if lost is not None:
+            raise lost
+        return len(rows)
+
+    def _properties(self, row: Any) -> pika.BasicProperties:
+        return pika.BasicProperties(
+            content_type=CONTENT_TYPE,
+            delivery_mode=pika.DeliveryMode.Persistent,
+            message_id=row.event_id,
+            type=row.event_type,
+            timestamp=int(row.created_at.timestamp()),
+            app_id=self.app_id,
+            headers={"correlation_id": row.correlation_id} if row.correlation_id else None,
+        )
+
+    def _ensure_channel(self) -> BlockingChannel:
+        if self._channel is None or not self._channel.is_open:
+            self._close_broker()
+            self._connection = amqp.connect(self.amqp_url)
+            channel = self._connection.channel()
+            channel.confirm_delivery()
+            amqp.declare_exchanges(channel)
+            self._channel = channel
+            log.info("outbox relay: connected to %s", amqp.redact(self.amqp_url))
+        return self._channel
+
+    def _wait_for_work(self, stop: threading.Event) -> None:
+        if self.engine.dialect.name != "postgresql":
+            stop.wait(self.poll_interval)
+            return
+        listener = self._ensure_listener()
+        # Returns at the first notification, or after the timeout (retries fall due then).
+        for _ in listener.notifies(timeout=self.listen_timeout, stop_after=1):
+            pass
+        if self._connection is not None:
+            self._connection.process_data_events(time_limit=0)  # heartbeats while idle
+
+    def _ensure_listener(self) -> psycopg.Connection[Any]:
+        if self._listener is None or self._listener.closed:
+            url = self.engine.url.set(drivername="postgresql")
+            self._listener = psycopg.connect(
+                url.render_as_string(hide_password=False), autocommit=True, connect_timeout=5
+            )
+            self._listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
+        return self._listener
+
+    def _record_backlog(self) -> None:
+        now = time.monotonic()
+        if now - self._backlog_checked < 1.0:
+            return
+        self._backlog_checked = now
+        with self.engine.connect() as connection:
+            backlog = connection.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            ).scalar_one()
+        metrics.OUTBOX_BACKLOG.set(backlog)
+
+    def _close_broker(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except AMQPError:
+                pass  # already gone
+
+    def _close_listener(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]

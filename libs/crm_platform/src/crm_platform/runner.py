@@ -1,0 +1,118 @@
+"""Running a service process: roles, metrics endpoint, readiness, signals, graceful stop.
+
+Every service's command line is `crm-<service> [all|api|consumer|relay|jobs|migrate]`: one image,
+one process per role in Kubernetes, or all roles in one process by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from crm_platform import amqp, metrics, migrations
+from crm_platform.logs import configure_logging
+from crm_platform.readiness import Readiness
+from crm_platform.settings import ConfigurationError, ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Role = Callable[[threading.Event], None]  # runs until the event is set, then drains and returns
+ROLES = ("api", "consumer", "relay", "jobs")
+BROKER_ROLES = {"consumer", "relay"}
+
+
+@dataclass
+class ServiceApp:
+    """What a service's bootstrap builds: its roles and how to tell it is ready."""
+
+    settings: ServiceSettings
+    roles: dict[str, Role]
+    readiness: Readiness
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
+
+
+def broker_hint(settings: ServiceSettings, error: BaseException) -> str:
+    reason = str(error).strip() or type(error).__name__
+    return (
+        f"{settings.service}: RabbitMQ is unreachable at {amqp.redact(settings.amqp_url)} "
+        f"({reason[:120]}). Start it (rabbitmq-server -detached) or point CRM_AMQP_URL at a "
+        "running broker; retrying in the background."
+    )
+
+
+def run(app: ServiceApp, roles: Sequence[str]) -> None:
+    settings = app.settings
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s: %s received, draining", settings.service, signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if BROKER_ROLES & set(roles) or "api" in roles:
+        try:
+            amqp.ping(settings.amqp_url)
+        except Exception as exc:
+            print(broker_hint(settings, exc), file=sys.stderr, flush=True)
+    server = metrics.serve_metrics(settings.metrics_port, ready=app.readiness.is_ready)
+    threads = [
+        threading.Thread(target=app.readiness.run, args=(stop,), name="readiness", daemon=True)
+    ]
+    threads += [threading.Thread(target=app.roles[r], args=(stop,), name=r) for r in roles]
+    for thread in threads:
+        thread.start()
+    log.info("%s: running %s", settings.service, ", ".join(roles))
+    while not stop.is_set():
+        stop.wait(1.0)
+        if not all(t.is_alive() for t in threads):
+            log.error("%s: a role stopped unexpectedly; shutting down", settings.service)
+            stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    for hook in app.on_stop:
+        hook()
+    server.shutdown()
+    log.info("%s: stopped", settings.service)
+
+
+def service_main(
+    service: str,
+    build: Callable[[ServiceSettings], ServiceApp],
+    migrations_dir: Path,
+    argv: Sequence[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=f"crm-{service}", description=f"Guanxi {service} service")
+    parser.add_argument(
+        "role",
+        nargs="?",
+        default="all",
+        choices=["all", "migrate", *ROLES],
+        help="what to run: every role of the service (default), one role, or the migrations",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = ServiceSettings.from_env(service)
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    configure_logging(service, settings.log_level)
+    if args.role == "migrate":
+        migrations.upgrade(migrations_dir, settings.database_url)
+        log.info("%s: migrations applied", service)
+        return 0
+    app = build(settings)
+    roles = list(app.roles) if args.role == "all" else [args.role]
+    missing = [r for r in roles if r not in app.roles]
+    if missing:
+        print(f"crm-{service}: this service has no {', '.join(missing)} role", file=sys.stderr)
+        return 2
+    run(app, roles)
+    return 0

@@ -1,0 +1,1 @@
+"""Test support shared by every service's tests: fixtures for real servers, process helpers."""

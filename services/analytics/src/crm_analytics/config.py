@@ -1,0 +1,9 @@
+"""The analytics service's configuration: the chassis reads the environment (CRM_ANALYTICS_*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SERVICE_NAME = "analytics"
+# services/analytics/migrations, beside src/ (the image keeps the same layout)
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"

@@ -1,0 +1,14 @@
+"""`crm-analytics [all|api|consumer|relay|jobs|migrate]`: the analytics service's processes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crm_platform.runner import service_main
+
+from crm_analytics import bootstrap
+from crm_analytics.config import MIGRATIONS_DIR, SERVICE_NAME
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return service_main(SERVICE_NAME, bootstrap.build_app, MIGRATIONS_DIR, argv)
