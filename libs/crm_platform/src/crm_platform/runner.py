@@ -11,7 +11,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -83,21 +83,30 @@ def run(app: ServiceApp, roles: Sequence[str]) -> None:
     log.info("%s: stopped", settings.service)
 
 
+Command = Callable[[ServiceSettings, list[str]], int]  # a service's own maintenance command
+
+
 def service_main(
     service: str,
     build: Callable[[ServiceSettings], ServiceApp],
     migrations_dir: Path,
     argv: Sequence[str] | None = None,
+    commands: Mapping[str, Command] | None = None,
 ) -> int:
+    """`crm-<service> <role>`; `commands` adds service-specific ones (given the remaining args)."""
+    commands = commands or {}
     parser = argparse.ArgumentParser(prog=f"crm-{service}", description=f"Guanxi {service} service")
     parser.add_argument(
         "role",
         nargs="?",
         default="all",
-        choices=["all", "migrate", *ROLES],
-        help="what to run: every role of the service (default), one role, or the migrations",
+        choices=["all", "migrate", *ROLES, *commands],
+        help="what to run: every role of the service (default), one role, the migrations, "
+        "or a maintenance command",
     )
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.role not in commands:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         settings = ServiceSettings.from_env(service)
     except ConfigurationError as exc:
@@ -108,6 +117,8 @@ def service_main(
         migrations.upgrade(migrations_dir, settings.database_url)
         log.info("%s: migrations applied", service)
         return 0
+    if args.role in commands:
+        return commands[args.role](settings, rest)
     app = build(settings)
     roles = list(app.roles) if args.role == "all" else [args.role]
     missing = [r for r in roles if r not in app.roles]
