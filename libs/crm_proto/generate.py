@@ -43,7 +43,8 @@ def generate(out: Path) -> None:
     for module in out.rglob("*_pb2*.py*"):
         text = module.read_text()
         module.write_text(GENERATED_IMPORT.sub(r"\1 crm_proto.\2", text))
-    for package in {p.parent for p in out.rglob("*_pb2.py")} | {p for p in out.rglob("*") if p.is_dir()}:
+    # every directory of generated code is a regular package
+    for package in {p for p in out.rglob("*") if p.is_dir()}:
         (package / "__init__.py").touch()
     init.write_text(header)
     (out / "py.typed").write_text("")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import AMQPConnectionError, AMQPError
 
 EXCHANGE = "crm.events"
 DEAD_LETTER_EXCHANGE = "crm.events.dlx"
@@ -32,7 +33,16 @@ def connection_parameters(url: str, *, heartbeat: int = 30) -> pika.URLParameter
 
 
 def connect(url: str) -> pika.BlockingConnection:
-    return pika.BlockingConnection(connection_parameters(url))
+    """Open a connection; every failure to do so raises an AMQPConnectionError."""
+    try:
+        return pika.BlockingConnection(connection_parameters(url))
+    except AMQPError:
+        raise
+    except Exception as exc:
+        # pika lets some socket races escape as other errors (a ValueError when the peer resets
+        # the connection before pika has looked at it): a failure to connect all the same, which
+        # callers retry, instead of a crash of the relay or consumer thread.
+        raise AMQPConnectionError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def redact(url: str) -> str:

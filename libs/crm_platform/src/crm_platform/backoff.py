@@ -12,7 +12,7 @@ class Backoff:
         self.attempts = 0
 
     def next_delay(self) -> float:
-        delay = min(self.maximum, self.initial * 2**self.attempts)
+        delay = min(self.maximum, self.initial * 2.0**self.attempts)
         self.attempts += 1
         return delay * random.uniform(0.5, 1.0)
 
@@ -22,4 +22,4 @@ class Backoff:
 
 def retry_delay(attempts: int, *, initial: float = 1.0, maximum: float = 300.0) -> float:
     """Delay before retrying something that has failed `attempts` times (no jitter)."""
-    return float(min(maximum, initial * 2 ** max(0, attempts - 1)))
+    return min(maximum, initial * 2.0 ** max(0, attempts - 1))

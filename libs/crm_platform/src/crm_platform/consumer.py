@@ -5,12 +5,15 @@ a redelivered event finds the row and is acked without being applied again. The 
 only after that commit. pika's BlockingConnection is not thread-safe, so the handler runs on a
 worker thread and the ack goes back through add_callback_threadsafe, while the I/O thread keeps
 heartbeats flowing. A failing event is returned to the queue; after the queue's delivery limit
-the broker dead-letters it to <service>.events.dlq. An undecodable one goes there at once.
+the broker dead-letters it to <service>.events.dlq. An undecodable one goes there at once. While
+the database is unreachable the event in hand waits and is retried, so an outage does not
+dead-letter good events.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import logging
 import threading
@@ -28,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from crm_platform import amqp, context, metrics
 from crm_platform.backoff import Backoff
+from crm_platform.db import database_unavailable
 from crm_platform.events import Event, UndecodableEvent, decode
 from crm_platform.tables import inbox
 from crm_platform.uow import UnitOfWork
@@ -65,6 +69,18 @@ def apply_once(
             handler(uow, event)
         uow.commit()
     return fresh
+
+
+class Settlement(enum.Enum):
+    """What the consumer tells the broker about a delivery."""
+
+    ACK = "ack"  # applied (or applied before): done
+    RETURN = "return"  # failed: back to the queue; counts toward the delivery limit
+    DEAD_LETTER = "dead_letter"  # unreadable: straight to the dead-letter queue
+
+
+class ConsumerCancelled(ConnectionError):
+    """The broker cancelled the subscription (queue deleted, node shutting down)."""
 
 
 class EventConsumer:
@@ -107,6 +123,8 @@ class EventConsumer:
             channel = connection.channel()
             amqp.declare_subscription(channel, self.subscription)
             channel.basic_qos(prefetch_count=self.prefetch)
+            cancelled = threading.Event()
+            channel.add_on_cancel_callback(lambda _frame: cancelled.set())
 
             def on_message(
                 ch: BlockingChannel,
@@ -114,14 +132,20 @@ class EventConsumer:
                 properties: pika.BasicProperties,
                 body: bytes,
             ) -> None:
-                worker.submit(self._process, connection, ch, method.delivery_tag, properties, body)
+                worker.submit(
+                    self._process, connection, ch, method.delivery_tag, properties, body, stop
+                )
 
             tag = channel.basic_consume(self.subscription.queue, on_message, auto_ack=False)
             log.info("consumer %s: consuming %s", self.name, self.subscription.queue)
             backoff.reset()
             while not stop.is_set():
                 connection.process_data_events(time_limit=0.5)
-            # Drain: take nothing new, finish what is in hand, send its acks.
+                if cancelled.is_set():
+                    raise ConsumerCancelled(f"the broker cancelled {self.subscription.queue}")
+            # Drain: take nothing new, finish the deliveries in hand (each return would count
+            # toward their delivery limit), send their acks. With the database down they give
+            # up at once, since stop is set.
             channel.basic_cancel(tag)
             worker.shutdown(wait=True)
             connection.process_data_events(time_limit=0)
@@ -139,58 +163,78 @@ class EventConsumer:
         delivery_tag: int,
         properties: pika.BasicProperties,
         body: bytes,
+        stop: threading.Event,
     ) -> None:
+        """On the worker thread: handle one delivery, then settle it on the I/O thread."""
         headers = properties.headers or {}
         token = context.correlation_id.set(headers.get("correlation_id") or properties.message_id)
         try:
-            self._handle(connection, channel, delivery_tag, headers, body)
+            settlement = self._handle(headers, body, stop)
+        except Exception:
+            # Whatever went wrong, settle the delivery: an unsettled one would hold a prefetch
+            # slot until the connection closes.
+            log.exception("consumer %s: unexpected failure", self.name)
+            settlement = Settlement.RETURN
         finally:
             context.correlation_id.reset(token)
+        if settlement is None:
+            return  # stopping: the delivery goes back to the queue with the connection
+        with contextlib.suppress(AMQPError):
+            # Connection gone: the broker redelivers, and the inbox makes that harmless.
+            connection.add_callback_threadsafe(
+                functools.partial(_settle, channel, delivery_tag, settlement)
+            )
 
     def _handle(
-        self,
-        connection: pika.BlockingConnection,
-        channel: BlockingChannel,
-        delivery_tag: int,
-        headers: dict[str, Any],
-        body: bytes,
-    ) -> None:
-        def reply(settle: Callable[[], None]) -> None:
-            try:
-                connection.add_callback_threadsafe(settle)
-            except AMQPError:
-                pass  # connection gone: the broker redelivers, the inbox makes that harmless
-
+        self, headers: Mapping[str, Any], body: bytes, stop: threading.Event
+    ) -> Settlement | None:
         try:
             event = decode(body)
         except UndecodableEvent as exc:
             metrics.CONSUMER_MESSAGES.labels(self.name, "unknown", "dead_lettered").inc()
             log.error("consumer %s: poison message dead-lettered: %s", self.name, exc)
-            reply(functools.partial(_settle, channel, delivery_tag, ack=False, requeue=False))
-            return
-        try:
-            fresh = apply_once(self.uow_factory, self.name, self.handlers.get(event.type), event)
-        except Exception:
-            returns = int(headers.get("x-delivery-count", 0))
-            outcome = "dead_lettered" if returns >= self.subscription.delivery_limit else "failed"
-            metrics.CONSUMER_MESSAGES.labels(self.name, event.type, outcome).inc()
-            log.exception(
-                "consumer %s: %s %s failed (%s)", self.name, event.type, event.id, outcome
-            )
-            reply(functools.partial(_settle, channel, delivery_tag, ack=False, requeue=True))
-            return
+            return Settlement.DEAD_LETTER
+        handler = self.handlers.get(event.type)
+        backoff = Backoff(maximum=5.0)
+        while True:
+            try:
+                fresh = apply_once(self.uow_factory, self.name, handler, event)
+                break
+            except Exception as exc:
+                if database_unavailable(exc) and not stop.is_set():
+                    # Not the event's fault: wait for the database with the event in hand,
+                    # instead of burning its deliveries and dead-lettering good events.
+                    delay = backoff.next_delay()
+                    log.warning(
+                        "consumer %s: database unavailable (%s); retrying %s in %.1fs",
+                        self.name, str(exc).splitlines()[0][:200], event.id, delay,
+                    )  # fmt: skip
+                    stop.wait(delay)
+                    continue
+                if stop.is_set():
+                    return None
+                # x-delivery-count: earlier returns of this message. The broker dead-letters
+                # it when it comes back with more returns than the delivery limit.
+                returns = int(headers.get("x-delivery-count", 0))
+                last = returns >= self.subscription.delivery_limit
+                outcome = "dead_lettered" if last else "failed"
+                metrics.CONSUMER_MESSAGES.labels(self.name, event.type, outcome).inc()
+                log.exception(
+                    "consumer %s: %s %s failed (%s)", self.name, event.type, event.id, outcome
+                )
+                return Settlement.RETURN
         outcome = "handled" if fresh else "duplicate"
         metrics.CONSUMER_MESSAGES.labels(self.name, event.type, outcome).inc()
         metrics.CONSUMER_LAG.labels(self.name).set(
             max(0.0, (datetime.now(UTC) - event.time).total_seconds())
         )
-        reply(functools.partial(_settle, channel, delivery_tag, ack=True, requeue=False))
+        return Settlement.ACK
 
 
-def _settle(channel: BlockingChannel, delivery_tag: int, *, ack: bool, requeue: bool) -> None:
+def _settle(channel: BlockingChannel, delivery_tag: int, settlement: Settlement) -> None:
     if not channel.is_open:
         return  # the broker redelivers it; the inbox makes that harmless
-    if ack:
+    if settlement is Settlement.ACK:
         channel.basic_ack(delivery_tag)
     else:
-        channel.basic_nack(delivery_tag, requeue=requeue)
+        channel.basic_nack(delivery_tag, requeue=settlement is Settlement.RETURN)

@@ -8,7 +8,11 @@ from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Engine, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+from crm_platform import metrics
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -48,22 +52,43 @@ def is_sqlite(engine: Engine) -> bool:
 def build_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return create_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        pool_timeout=5,
-        connect_args={"connect_timeout": 5},
-    )
+        engine = _sqlite_engine(url, pool_size)
+    else:
+        engine = create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_timeout=5,
+            connect_args={"connect_timeout": 5},
+        )
+    _track_pool(engine, capacity=2 * pool_size)
+    return engine
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _track_pool(engine: Engine, *, capacity: int) -> None:
+    metrics.DB_POOL_SIZE.set(capacity)
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(*_args: Any) -> None:
+        metrics.DB_POOL_CHECKED_OUT.inc()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(*_args: Any) -> None:
+        metrics.DB_POOL_CHECKED_OUT.dec()
+
+
+def _sqlite_engine(url: str, pool_size: int) -> Engine:
     database = make_url(url).database
-    if database and database != ":memory:":
+    in_memory = database in (None, "", ":memory:")
+    if database and not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False},
+        # an in-memory database lives in one connection: SQLAlchemy picks a pool that keeps it
+        **({} if in_memory else {"pool_size": pool_size, "max_overflow": pool_size}),
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -93,3 +118,22 @@ def ping(engine: Engine) -> None:
     """Raise when the database does not answer."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True for failures that say the database cannot serve now (connection lost or refused,
+    pool exhausted, locked, deadlock or serialization failure): worth retrying later."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if type(error.orig).__module__ == "sqlite3":
+        # SQLite reports a missing table as an OperationalError too: that is not transient.
+        message = str(error.orig).lower()
+        return any(marker in message for marker in SQLITE_TRANSIENT)
+    return True

@@ -1,6 +1,7 @@
 """Events on the wire: protobuf messages wrapped in CloudEvents (protobuf format).
 
-Routing key = event type = the message's fully qualified name, e.g. crm.customer.v1.CustomerRegistered.
+Routing key = event type = the message's fully qualified name,
+e.g. crm.customer.v1.CustomerRegistered.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Event:
 
 
 def event_type(message: Message) -> str:
-    return message.DESCRIPTOR.full_name
+    return str(message.DESCRIPTOR.full_name)
 
 
 def source_of(service: str) -> str:
@@ -68,7 +69,11 @@ def to_cloudevent(
 
 
 def decode(body: bytes) -> Event:
-    """Parse a CloudEvent and unpack its payload; the payload's module must be imported."""
+    """Parse a CloudEvent and unpack its payload; the payload's module must be imported.
+
+    Anything that is not such an event raises UndecodableEvent, never another error: a consumer
+    dead-letters it instead of failing on it again and again.
+    """
     envelope = cloudevents_pb2.CloudEvent()
     try:
         envelope.ParseFromString(body)
@@ -77,19 +82,28 @@ def decode(body: bytes) -> Event:
     if not envelope.id or not envelope.type or not envelope.HasField("proto_data"):
         raise UndecodableEvent("CloudEvent without id, type or proto_data")
     type_name = envelope.proto_data.TypeName()
+    if type_name != envelope.type:
+        raise UndecodableEvent(f"CloudEvent of type {envelope.type} carries a {type_name}")
     try:
         message_class = symbol_database.Default().GetSymbol(type_name)
     except KeyError:
         raise UndecodableEvent(f"unknown payload type {type_name}") from None
     message = message_class()
-    if not envelope.proto_data.Unpack(message):
+    try:
+        unpacked = envelope.proto_data.Unpack(message)
+    except DecodeError as exc:
+        raise UndecodableEvent(f"corrupt {type_name} payload: {exc}") from None
+    if not unpacked:
         raise UndecodableEvent(f"payload is not a {type_name}")
     attributes = envelope.attributes
-    time = (
-        attributes["time"].ce_timestamp.ToDatetime(tzinfo=UTC)
-        if "time" in attributes
-        else datetime.now(UTC)
-    )
+    try:
+        time = (
+            attributes["time"].ce_timestamp.ToDatetime(tzinfo=UTC)
+            if "time" in attributes
+            else datetime.now(UTC)
+        )
+    except (ValueError, OverflowError) as exc:
+        raise UndecodableEvent(f"bad time attribute: {exc}") from None
     subject = attributes["subject"].ce_string if "subject" in attributes else ""
     return Event(
         id=envelope.id,

@@ -18,7 +18,7 @@ class _ClientCallDetails(grpc.ClientCallDetails):
         self,
         method: str,
         timeout: float | None,
-        metadata: list[tuple[str, str]],
+        metadata: tuple[tuple[str, str | bytes], ...],
         credentials: Any,
         wait_for_ready: bool | None,
         compression: Any,
@@ -31,7 +31,7 @@ class _ClientCallDetails(grpc.ClientCallDetails):
         self.compression = compression
 
 
-class _Propagate(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+class _Propagate(grpc.UnaryUnaryClientInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
     def __init__(self, default_timeout: float) -> None:
         self.default_timeout = default_timeout
 
@@ -39,7 +39,11 @@ class _Propagate(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
         self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, request: Any
     ) -> Any:
         metadata = list(details.metadata or [])
-        metadata.append((context.CORRELATION_HEADER, context.current_correlation_id()))
+        # An id the caller put in the metadata wins; else the one of the work in progress; else
+        # a new one for this call only (not stored: unrelated calls must not share it).
+        if not any(key == context.CORRELATION_HEADER for key, _value in metadata):
+            cid = context.correlation_id.get() or context.new_correlation_id()
+            metadata.append((context.CORRELATION_HEADER, cid))
         token = context.principal.get().token
         if token:
             metadata.append(("authorization", f"Bearer {token}"))
@@ -47,7 +51,7 @@ class _Propagate(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
             _ClientCallDetails(
                 details.method,
                 details.timeout if details.timeout is not None else self.default_timeout,
-                metadata,
+                tuple(metadata),
                 details.credentials,
                 details.wait_for_ready,
                 details.compression,

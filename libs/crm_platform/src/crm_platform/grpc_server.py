@@ -18,9 +18,9 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from crm_platform import context, errors, grpc_errors, metrics
+from crm_platform.db import database_unavailable
 from crm_platform.readiness import Readiness
 
 log = logging.getLogger(__name__)
@@ -46,15 +46,15 @@ class ServiceBinding:
     add_to_server: Callable[[Any, grpc.Server], None]
 
 
-class _CallInterceptor(grpc.ServerInterceptor):
+class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
     def __init__(self, authenticate: Authenticator) -> None:
         self.authenticate = authenticate
 
     def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = continuation(details)
         if handler is None or handler.unary_unary is None:
             return handler  # health watch and reflection streams pass through
@@ -96,10 +96,11 @@ class _CallInterceptor(grpc.ServerInterceptor):
             code = grpc_errors.code_for(exc)
             ctx.abort_with_status(grpc_errors.status_for(exc))
         except Exception as exc:
-            if ctx.code() is not None:  # the servicer aborted on purpose
-                code = ctx.code()
+            aborted = _aborted_with(ctx)
+            if aborted is not None:  # the servicer aborted on purpose
+                code = aborted
                 raise
-            if _database_unavailable(exc):
+            if database_unavailable(exc):
                 code = grpc.StatusCode.UNAVAILABLE
                 log.warning("%s/%s: database unavailable: %s", service, method, str(exc)[:200])
                 ctx.abort(code, "database unavailable, retry later")
@@ -112,16 +113,22 @@ class _CallInterceptor(grpc.ServerInterceptor):
             metrics.GRPC_LATENCY.labels(service, method).observe(elapsed)
             access_log.info(
                 "%s/%s %s",
-                service, method, code.name,
-                extra={"grpc_code": code.name, "duration_ms": round(elapsed * 1000, 2), "peer": ctx.peer()},
-            )  # fmt: skip
+                service,
+                method,
+                code.name,
+                extra={
+                    "grpc_code": code.name,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "peer": ctx.peer(),
+                },
+            )
             context.correlation_id.reset(cid_token)
 
 
-def _database_unavailable(exc: Exception) -> bool:
-    return isinstance(exc, OperationalError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    )
+def _aborted_with(ctx: grpc.ServicerContext) -> grpc.StatusCode | None:
+    # The servicer context has code() at run time (grpcio >= 1.38); the stubs lack it.
+    code: grpc.StatusCode | None = getattr(ctx, "code", lambda: None)()
+    return code
 
 
 class GrpcServer:
@@ -159,7 +166,8 @@ class GrpcServer:
         self.port = self.server.add_insecure_port(f"{host}:{port}")
         if self.port == 0:
             raise OSError(f"cannot bind gRPC port {port}")
-        self._set_serving(False)
+        # Readiness may have been checked before this server existed: start from its answer.
+        self._set_serving(readiness.is_ready())
         readiness.on_change(self._set_serving)
 
     def _set_serving(self, ready: bool) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -10,6 +12,11 @@ from crm_platform.errors import FieldViolation, ValidationFailed
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# A token carries a checksum so that an edited or truncated one is rejected as invalid instead
+# of reaching a query. Tokens hold nothing secret and grant nothing (every query still applies
+# the caller's own filters), so a fixed key is enough.
+_CHECKSUM_KEY = b"guanxi page token v1"
+_CHECKSUM_BYTES = 12
 
 
 def page_size(requested: int, *, field: str = "page.page_size") -> int:
@@ -19,18 +26,32 @@ def page_size(requested: int, *, field: str = "page.page_size") -> int:
     return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
+def _checksum(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, key=_CHECKSUM_KEY, digest_size=_CHECKSUM_BYTES).digest()
+
+
 def encode_token(key: list[Any]) -> str:
     """The sort key of the last row of a page, as an opaque token."""
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+    payload = json.dumps(key, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(_checksum(payload) + payload).decode().rstrip("=")
 
 
 def decode_token(token: str, *, field: str = "page.page_token") -> list[Any] | None:
+    """The sort key a token holds; None for no token; ValidationFailed for anything else."""
     if not token:
         return None
+    invalid = ValidationFailed(FieldViolation(field, "is not a token this service issued"))
     try:
-        key = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed(FieldViolation(field, "is not a token this service issued")) from None
+        raw = base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4))
+    except (ValueError, UnicodeEncodeError):
+        raise invalid from None
+    checksum, payload = raw[:_CHECKSUM_BYTES], raw[_CHECKSUM_BYTES:]
+    if not hmac.compare_digest(checksum, _checksum(payload)):
+        raise invalid
+    try:
+        key = json.loads(payload)
+    except ValueError:
+        raise invalid from None
     if not isinstance(key, list):
-        raise ValidationFailed(FieldViolation(field, "is not a token this service issued"))
+        raise invalid
     return key

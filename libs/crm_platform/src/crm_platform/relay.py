@@ -8,9 +8,12 @@ wakes on LISTEN/NOTIFY; on SQLite one relay polls.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,16 +21,26 @@ import pika
 import psycopg
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError, NackError, UnroutableError
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, Select, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm_platform import amqp, metrics
 from crm_platform.backoff import Backoff, retry_delay
+from crm_platform.db import is_sqlite
 from crm_platform.events import CONTENT_TYPE
 from crm_platform.tables import outbox
 from crm_platform.uow import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Outcome:
+    """What became of a batch: confirmed rows, rows the broker refused, a lost connection."""
+
+    published: list[int] = field(default_factory=list)
+    refused: list[tuple[Any, str]] = field(default_factory=list)
+    lost: AMQPError | None = None
 
 
 class OutboxRelay:
@@ -76,67 +89,89 @@ class OutboxRelay:
     def publish_pending(self) -> int:
         """Publish one batch of due rows; returns how many rows were claimed."""
         channel = self._ensure_channel()
-        now = datetime.now(UTC)
-        lost: AMQPError | None = None
-        with self.engine.begin() as connection:
-            rows = connection.execute(
-                select(
-                    outbox.c.seq,
-                    outbox.c.event_id,
-                    outbox.c.event_type,
-                    outbox.c.payload,
-                    outbox.c.correlation_id,
-                    outbox.c.created_at,
-                    outbox.c.attempts,
-                )
-                .where(outbox.c.published_at.is_(None))
-                .where(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
-                .order_by(outbox.c.seq)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
-            published: list[int] = []
-            for row in rows:
-                try:
-                    channel.basic_publish(
-                        amqp.EXCHANGE,
-                        row.event_type,
-                        row.payload,
-                        properties=self._properties(row),
-                        mandatory=True,
-                    )
-                except (UnroutableError, NackError) as exc:
-                    reason = "unroutable" if isinstance(exc, UnroutableError) else "nacked"
-                    metrics.OUTBOX_FAILURES.labels(reason).inc()
-                    connection.execute(
-                        update(outbox)
-                        .where(outbox.c.seq == row.seq)
-                        .values(
-                            attempts=row.attempts + 1,
-                            next_attempt_at=now + timedelta(seconds=retry_delay(row.attempts + 1)),
-                            last_error=f"{reason} by the broker",
-                        )
-                    )
-                    log.warning("outbox relay: event %s %s; kept for retry", row.event_id, reason)
-                except AMQPError as exc:
-                    metrics.OUTBOX_FAILURES.labels("connection").inc()
-                    lost = exc  # keep what was confirmed so far, then reconnect
-                    break
-                else:
-                    published.append(row.seq)
-                    metrics.OUTBOX_PUBLISH_LATENCY.observe(
-                        max(0.0, (datetime.now(UTC) - row.created_at).total_seconds())
-                    )
-            if published:
-                connection.execute(
-                    update(outbox)
-                    .where(outbox.c.seq.in_(published))
-                    .values(published_at=datetime.now(UTC), last_error=None)
-                )
-                metrics.OUTBOX_PUBLISHED.inc(len(published))
-        if lost is not None:
-            raise lost
+        if is_sqlite(self.engine):
+            # One relay per SQLite database, so nothing to claim: read, publish, then record in
+            # short transactions, never holding SQLite's single write lock while the broker
+            # confirms (writers would wait, and fail after the busy timeout).
+            with self.engine.begin() as connection:
+                rows = connection.execute(self._due_rows()).all()
+            outcome = self._publish(channel, rows)
+            with self.engine.begin() as connection:
+                self._record(connection, outcome)
+        else:
+            # The row locks are the claim: other relays skip these rows until this commits.
+            with self.engine.begin() as connection:
+                rows = connection.execute(self._due_rows().with_for_update(skip_locked=True)).all()
+                outcome = self._publish(channel, rows)
+                self._record(connection, outcome)
+        if outcome.lost is not None:
+            raise outcome.lost
         return len(rows)
+
+    def _due_rows(self) -> Select[Any]:
+        now = datetime.now(UTC)
+        return (
+            select(
+                outbox.c.seq,
+                outbox.c.event_id,
+                outbox.c.event_type,
+                outbox.c.payload,
+                outbox.c.correlation_id,
+                outbox.c.created_at,
+                outbox.c.attempts,
+            )
+            .where(outbox.c.published_at.is_(None))
+            .where(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
+            .order_by(outbox.c.seq)
+            .limit(self.batch_size)
+        )
+
+    def _publish(self, channel: BlockingChannel, rows: Sequence[Any]) -> _Outcome:
+        outcome = _Outcome()
+        for row in rows:
+            try:
+                channel.basic_publish(
+                    amqp.EXCHANGE,
+                    row.event_type,
+                    row.payload,
+                    properties=self._properties(row),
+                    mandatory=True,
+                )
+            except (UnroutableError, NackError) as exc:
+                reason = "unroutable" if isinstance(exc, UnroutableError) else "nacked"
+                metrics.OUTBOX_FAILURES.labels(reason).inc()
+                outcome.refused.append((row, reason))
+                log.warning("outbox relay: event %s %s; kept for retry", row.event_id, reason)
+            except AMQPError as exc:
+                metrics.OUTBOX_FAILURES.labels("connection").inc()
+                outcome.lost = exc  # keep what was confirmed so far, then reconnect
+                break
+            else:
+                outcome.published.append(row.seq)
+                metrics.OUTBOX_PUBLISH_LATENCY.observe(
+                    max(0.0, (datetime.now(UTC) - row.created_at).total_seconds())
+                )
+        return outcome
+
+    def _record(self, connection: Connection, outcome: _Outcome) -> None:
+        now = datetime.now(UTC)
+        for row, reason in outcome.refused:
+            connection.execute(
+                update(outbox)
+                .where(outbox.c.seq == row.seq)
+                .values(
+                    attempts=row.attempts + 1,
+                    next_attempt_at=now + timedelta(seconds=retry_delay(row.attempts + 1)),
+                    last_error=f"{reason} by the broker",
+                )
+            )
+        if outcome.published:
+            connection.execute(
+                update(outbox)
+                .where(outbox.c.seq.in_(outcome.published))
+                .values(published_at=now, last_error=None)
+            )
+            metrics.OUTBOX_PUBLISHED.inc(len(outcome.published))
 
     def _properties(self, row: Any) -> pika.BasicProperties:
         return pika.BasicProperties(
@@ -161,15 +196,20 @@ class OutboxRelay:
         return self._channel
 
     def _wait_for_work(self, stop: threading.Event) -> None:
+        # pika answers heartbeats only while it is called: keep calling it while idle, or the
+        # broker drops a quiet relay's connection.
         if self.engine.dialect.name != "postgresql":
-            stop.wait(self.poll_interval)
+            if self._connection is not None and self._connection.is_open:
+                self._connection.process_data_events(time_limit=self.poll_interval)
+            else:
+                stop.wait(self.poll_interval)
             return
         listener = self._ensure_listener()
         # Returns at the first notification, or after the timeout (retries fall due then).
         for _ in listener.notifies(timeout=self.listen_timeout, stop_after=1):
             pass
         if self._connection is not None:
-            self._connection.process_data_events(time_limit=0)  # heartbeats while idle
+            self._connection.process_data_events(time_limit=0)
 
     def _ensure_listener(self) -> psycopg.Connection[Any]:
         if self._listener is None or self._listener.closed:
@@ -194,10 +234,8 @@ class OutboxRelay:
     def _close_broker(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
         if connection is not None and connection.is_open:
-            try:
+            with contextlib.suppress(AMQPError):  # already gone
                 connection.close()
-            except AMQPError:
-                pass  # already gone
 
     def _close_listener(self) -> None:
         listener, self._listener = self._listener, None

@@ -47,7 +47,9 @@ def broker_hint(settings: ServiceSettings, error: BaseException) -> str:
     )
 
 
-def run(app: ServiceApp, roles: Sequence[str]) -> None:
+def run(app: ServiceApp, roles: Sequence[str]) -> int:
+    """Run `roles` until SIGTERM or SIGINT, then drain them; the exit code is 1 when a role
+    stopped on its own (so the supervisor restarts the process), else 0."""
     settings = app.settings
     stop = threading.Event()
 
@@ -70,10 +72,15 @@ def run(app: ServiceApp, roles: Sequence[str]) -> None:
     for thread in threads:
         thread.start()
     log.info("%s: running %s", settings.service, ", ".join(roles))
+    exit_code = 0
     while not stop.is_set():
         stop.wait(1.0)
-        if not all(t.is_alive() for t in threads):
-            log.error("%s: a role stopped unexpectedly; shutting down", settings.service)
+        dead = [t.name for t in threads if not t.is_alive()]
+        if dead and not stop.is_set():
+            log.error(
+                "%s: %s stopped unexpectedly; shutting down", settings.service, ", ".join(dead)
+            )
+            exit_code = 1
             stop.set()
     for thread in threads:
         thread.join(timeout=30)
@@ -81,6 +88,7 @@ def run(app: ServiceApp, roles: Sequence[str]) -> None:
         hook()
     server.shutdown()
     log.info("%s: stopped", settings.service)
+    return exit_code
 
 
 Command = Callable[[ServiceSettings, list[str]], int]  # a service's own maintenance command
@@ -125,5 +133,4 @@ def service_main(
     if missing:
         print(f"crm-{service}: this service has no {', '.join(missing)} role", file=sys.stderr)
         return 2
-    run(app, roles)
-    return 0
+    return run(app, roles)

@@ -19,6 +19,7 @@ DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "portal": (8080, 9107),  # the portal's first port is HTTP
 }
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DATABASE_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://", "sqlite://")
 
 
 class ConfigurationError(RuntimeError):
@@ -36,6 +37,20 @@ class ServiceSettings(BaseModel):
     metrics_port: int = Field(ge=0, le=65535)  # 0: pick any free port
     log_level: str = "INFO"
     grpc_targets: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        if not value.startswith(DATABASE_SCHEMES):
+            raise ValueError("must start with postgresql:// or sqlite:///")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
 
     @field_validator("amqp_url")
     @classmethod
@@ -81,6 +96,7 @@ class ServiceSettings(BaseModel):
         names = {
             "database_url": f"{prefix}DATABASE_URL",
             "amqp_url": "CRM_AMQP_URL",
+            "redis_url": "CRM_REDIS_URL",
             "port": f"{prefix}PORT",
             "metrics_port": f"{prefix}METRICS_PORT",
             "log_level": "CRM_LOG_LEVEL",

@@ -1,4 +1,4 @@
-"""pytest fixtures for real servers (loaded for every test through `-p crm_platform.testing.fixtures`).
+"""pytest fixtures for real servers, loaded for every test (`-p crm_platform.testing.fixtures`).
 
 - `postgres_url`: a fresh PostgreSQL database for the test, dropped afterwards;
 - `sqlite_url`: a fresh SQLite file;
