@@ -1,0 +1,124 @@
+"""The customer database's tables (SQLAlchemy Core). Migrations create them; this module only
+describes them, for the repositories and for Alembic's comparisons."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from crm_platform.db import UtcDateTime
+
+metadata = sa.MetaData()
+
+LIVE = sa.text("merged_into_id IS NULL")
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(254)),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("region", sa.String(100)),
+    sa.Column("city", sa.String(100)),
+    sa.Column("birth_date", sa.Date()),
+    sa.Column("gender", sa.String(20)),
+    sa.Column("preferences", sa.JSON(), nullable=False),
+    sa.Column("acquisition_source", sa.String(20)),
+    sa.Column("owner_id", sa.Uuid()),
+    sa.Column("blacklisted", sa.Boolean(), nullable=False),
+    sa.Column("blacklist_reason", sa.String(500)),
+    sa.Column("merged_into_id", sa.Uuid(), sa.ForeignKey("customers.id")),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # Dedupe among live customers, also against concurrent creates.
+    sa.Index(
+        "ux_customers_live_email",
+        "email",
+        unique=True,
+        postgresql_where=LIVE,
+        sqlite_where=LIVE,
+    ),
+    sa.Index(
+        "ux_customers_live_phone",
+        "phone",
+        unique=True,
+        postgresql_where=LIVE,
+        sqlite_where=LIVE,
+    ),
+    # Recognition also finds merged records, to lead to their survivor.
+    sa.Index("ix_customers_email", "email"),
+    sa.Index("ix_customers_phone", "phone"),
+    # The list's keyset order.
+    sa.Index(
+        "ix_customers_live_created",
+        "created_at",
+        "id",
+        postgresql_where=LIVE,
+        sqlite_where=LIVE,
+    ),
+    sa.Index("ix_customers_source", "acquisition_source"),
+)
+# The region filter is case-insensitive.
+sa.Index("ix_customers_region", sa.func.lower(customers.c.region))
+
+customer_tags = sa.Table(
+    "customer_tags",
+    metadata,
+    sa.Column(
+        "customer_id",
+        sa.Uuid(),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("tag", sa.String(50), primary_key=True),
+    sa.Index("ix_customer_tags_tag", "tag", "customer_id"),
+)
+
+customer_consents = sa.Table(
+    "customer_consents",
+    metadata,
+    sa.Column(
+        "customer_id",
+        sa.Uuid(),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("channel", sa.String(10), primary_key=True),
+    sa.Column("granted", sa.Boolean(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+interactions = sa.Table(
+    "interactions",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column(
+        "customer_id",
+        sa.Uuid(),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("summary", sa.Text(), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("actor_subject", sa.String(200), nullable=False),
+    sa.Column("actor_kind", sa.String(20), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+)
+# The timeline, newest first.
+sa.Index(
+    "ix_interactions_timeline",
+    interactions.c.customer_id,
+    interactions.c.occurred_at.desc(),
+    interactions.c.id.desc(),
+)
+
+# Create requests already served, so a retry returns the first result.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)

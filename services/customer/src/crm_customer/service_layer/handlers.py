@@ -1,0 +1,268 @@
+"""Command and query handlers: each runs in one unit of work, and a change commits together
+with the events it publishes (the outbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+from uuid import UUID, uuid4
+
+from crm_platform import paging
+from crm_platform.errors import (
+    AlreadyExists,
+    Conflict,
+    FieldViolation,
+    NotFound,
+    ValidationFailed,
+)
+
+from crm_customer.domain.contact import normalize_email, normalize_phone
+from crm_customer.domain.model import (
+    PROFILE_FIELDS,
+    Customer,
+    Interaction,
+    Recognition,
+    merge,
+)
+from crm_customer.service_layer import commands
+from crm_customer.service_layer.ports import Cursor, UnitOfWork
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+# Merges form chains (a into b, later b into c); a longer chain means damaged data.
+MAX_MERGE_HOPS = 100
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    items: list[Item]
+    next_page_token: str  # empty on the last page
+
+
+@dataclass(frozen=True)
+class Recognized:
+    recognition: Recognition
+    customer: Customer | None  # the surviving record; None when new
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CustomerHandlers:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        *,
+        phone_region: str,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], UUID] = uuid4,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.phone_region = phone_region
+        self.clock = clock
+        self.new_id = new_id
+
+    def create_customer(self, command: commands.CreateCustomer) -> Customer:
+        if len(command.idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise ValidationFailed(
+                FieldViolation(
+                    "idempotency_key", f"must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters"
+                )
+            )
+        now = self.clock()
+        customer = Customer.register(
+            command.profile, customer_id=self.new_id(), now=now, phone_region=self.phone_region
+        )
+        with self.uow_factory() as uow:
+            if command.idempotency_key:
+                # Claimed before the dedupe check: a retry must find its first result, not
+                # a duplicate of it.
+                first_id = uow.idempotency_keys.claim(command.idempotency_key, customer.id, now=now)
+                if first_id is not None:
+                    return _load(uow, first_id)
+            _ensure_contacts_free(uow, customer)
+            uow.customers.add(customer)
+            uow.publish(customer.pull_events(), command.actor)
+            uow.commit()
+        return customer
+
+    def update_customer(self, command: commands.UpdateCustomer) -> Customer:
+        if not command.fields:
+            raise ValidationFailed(FieldViolation("update_mask", "name at least one field"))
+        unknown = sorted(command.fields - set(PROFILE_FIELDS))
+        if unknown:
+            raise ValidationFailed(
+                FieldViolation("update_mask", f"cannot update {', '.join(unknown)}")
+            )
+        with self.uow_factory() as uow:
+            customer = _load(uow, command.customer_id)
+            if command.expected_version and customer.version != command.expected_version:
+                raise Conflict(
+                    f"customer {customer.id} is at version {customer.version}, "
+                    f"not {command.expected_version}"
+                )
+            changed = customer.update(
+                command.changes,
+                command.fields,
+                now=self.clock(),
+                phone_region=self.phone_region,
+            )
+            if not changed:
+                return customer
+            if {"email", "phone"} & set(changed):
+                _ensure_contacts_free(uow, customer)
+            uow.customers.save(customer)
+            uow.publish(customer.pull_events(), command.actor)
+            uow.commit()
+        return customer
+
+    def get_customer(self, query: commands.GetCustomer) -> Customer:
+        with self.uow_factory() as uow:
+            return _load(uow, query.customer_id)
+
+    def list_customers(self, query: commands.ListCustomers) -> Page[Customer]:
+        limit = paging.page_size(query.page_size)
+        after = _decode_cursor(query.page_token)
+        with self.uow_factory() as uow:
+            rows = uow.customers.list_live(query.filters, after, limit + 1)
+        return _page(rows, limit, lambda c: (c.created_at, c.id))
+
+    def merge_customers(self, command: commands.MergeCustomers) -> Customer:
+        with self.uow_factory() as uow:
+            survivor = _load(uow, command.survivor_id)
+            merged = _load(uow, command.merged_id)
+            merge(survivor, merged, now=self.clock())
+            # The merged record first: it leaves the unique email and phone indexes before the
+            # survivor may take its email or phone.
+            uow.customers.save(merged)
+            uow.customers.save(survivor)
+            uow.interactions.reassign(merged.id, survivor.id)
+            uow.publish([*survivor.pull_events(), *merged.pull_events()], command.actor)
+            uow.commit()
+        return survivor
+
+    def blacklist_customer(self, command: commands.BlacklistCustomer) -> Customer:
+        with self.uow_factory() as uow:
+            customer = _load(uow, command.customer_id)
+            customer.blacklist(command.reason, now=self.clock())
+            uow.customers.save(customer)
+            uow.publish(customer.pull_events(), command.actor)
+            uow.commit()
+        return customer
+
+    def unblacklist_customer(self, command: commands.UnblacklistCustomer) -> Customer:
+        with self.uow_factory() as uow:
+            customer = _load(uow, command.customer_id)
+            customer.unblacklist(command.reason, now=self.clock())
+            uow.customers.save(customer)
+            uow.publish(customer.pull_events(), command.actor)
+            uow.commit()
+        return customer
+
+    def recognize_customer(self, query: commands.RecognizeCustomer) -> Recognized:
+        email = normalize_email(query.email, field="email") if query.email.strip() else None
+        phone = (
+            normalize_phone(query.phone, default_region=self.phone_region, field="phone")
+            if query.phone.strip()
+            else None
+        )
+        if email is None and phone is None:
+            raise ValidationFailed(FieldViolation("email", "give an email or a phone"))
+        with self.uow_factory() as uow:
+            found = uow.customers.find_by_email(email) if email else None
+            if found is None and phone:
+                found = uow.customers.find_by_phone(phone)
+            if found is None:
+                return Recognized(Recognition.NEW, None)
+            survivor = _survivor_of(uow, found)
+        recognition = Recognition.BLACKLISTED if survivor.blacklisted else Recognition.RETURNING
+        return Recognized(recognition, survivor)
+
+    def set_consent(self, command: commands.SetConsent) -> Customer:
+        with self.uow_factory() as uow:
+            customer = _load(uow, command.customer_id)
+            if customer.set_consent(command.channel, command.granted, now=self.clock()):
+                uow.customers.save(customer)
+                uow.publish(customer.pull_events(), command.actor)
+                uow.commit()
+        return customer
+
+    def log_interaction(self, command: commands.LogInteraction) -> Interaction:
+        with self.uow_factory() as uow:
+            customer = _load(uow, command.customer_id)
+            interaction = customer.log_interaction(
+                interaction_id=self.new_id(),
+                channel=command.channel,
+                summary=command.summary,
+                occurred_at=command.occurred_at,
+                actor=command.actor,
+                now=self.clock(),
+            )
+            uow.interactions.add(interaction)
+            uow.publish(customer.pull_events(), command.actor)
+            uow.commit()
+        return interaction
+
+    def list_interactions(self, query: commands.ListInteractions) -> Page[Interaction]:
+        limit = paging.page_size(query.page_size)
+        before = _decode_cursor(query.page_token)
+        with self.uow_factory() as uow:
+            _load(uow, query.customer_id)
+            rows = uow.interactions.list_for(query.customer_id, before, limit + 1)
+        return _page(rows, limit, lambda i: (i.occurred_at, i.id))
+
+
+def _load(uow: UnitOfWork, customer_id: UUID) -> Customer:
+    customer = uow.customers.get(customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return customer
+
+
+def _survivor_of(uow: UnitOfWork, customer: Customer) -> Customer:
+    for _ in range(MAX_MERGE_HOPS):
+        if customer.merged_into_id is None:
+            return customer
+        customer = _load(uow, customer.merged_into_id)
+    raise RuntimeError(f"merge chain from customer {customer.id} does not end")
+
+
+def _ensure_contacts_free(uow: UnitOfWork, customer: Customer) -> None:
+    """Dedupe: no other live customer may have the same email or phone."""
+    email, phone = customer.profile.email, customer.profile.phone
+    for label, other in (
+        ("email", uow.customers.find_by_email(email) if email else None),
+        ("phone", uow.customers.find_by_phone(phone) if phone else None),
+    ):
+        if other is not None and other.merged_into_id is None and other.id != customer.id:
+            raise AlreadyExists(
+                f"customer {other.id} already has this {label}", existing_id=str(other.id)
+            )
+
+
+def _decode_cursor(token: str) -> Cursor | None:
+    key = paging.decode_token(token)
+    if key is None:
+        return None
+    try:
+        position, row_id = key
+        moment = datetime.fromisoformat(position)
+        if moment.tzinfo is None:
+            raise ValueError("naive time")
+        return moment, UUID(row_id)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            FieldViolation("page.page_token", "is not a token this service issued")
+        ) from None
+
+
+def _page(rows: list[Item], limit: int, key: Callable[[Item], Cursor]) -> Page[Item]:
+    if len(rows) <= limit:
+        return Page(rows, "")
+    items = rows[:limit]
+    position, row_id = key(items[-1])
+    return Page(items, paging.encode_token([position.isoformat(), str(row_id)]))

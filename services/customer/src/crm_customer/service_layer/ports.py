@@ -1,0 +1,98 @@
+"""What the handlers need from storage and messaging; adapters provide it, unit tests fake it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from crm_customer.domain.events import DomainEvent
+from crm_customer.domain.model import AcquisitionSource, Actor, Customer, Interaction
+
+# Keyset position: the sort key of the last row of a page (created_at or occurred_at, id).
+Cursor = tuple[datetime, UUID]
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    """Live (not merged) customers matching every given filter."""
+
+    region: str | None = None  # case-insensitive, whole value
+    tag: str | None = None  # normalized (lowercase)
+    source: AcquisitionSource | None = None
+    query: str | None = None  # case-insensitive substring of name, email or phone
+
+
+class CustomerRepository(Protocol):
+    def get(self, customer_id: UUID) -> Customer | None: ...
+
+    def find_by_email(self, email: str) -> Customer | None:
+        """The record with this normalized email, a live one before a merged one."""
+        ...
+
+    def find_by_phone(self, phone: str) -> Customer | None:
+        """The record with this E.164 phone, a live one before a merged one."""
+        ...
+
+    def add(self, customer: Customer) -> None:
+        """Insert; AlreadyExists when a live record took the email or phone meanwhile."""
+        ...
+
+    def save(self, customer: Customer) -> None:
+        """Write the changes; Conflict when another transaction changed the record first."""
+        ...
+
+    def list_live(
+        self, filters: CustomerFilters, after: Cursor | None, limit: int
+    ) -> list[Customer]:
+        """Oldest first by (created_at, id), starting after `after`."""
+        ...
+
+
+class InteractionRepository(Protocol):
+    def add(self, interaction: Interaction) -> None: ...
+
+    def list_for(self, customer_id: UUID, before: Cursor | None, limit: int) -> list[Interaction]:
+        """Newest first by (occurred_at, id), starting before `before`."""
+        ...
+
+    def reassign(self, from_customer_id: UUID, to_customer_id: UUID) -> None:
+        """Move a timeline to another customer (after a merge)."""
+        ...
+
+
+class IdempotencyKeys(Protocol):
+    def claim(self, key: str, customer_id: UUID, *, now: datetime) -> UUID | None:
+        """Bind `key` to `customer_id`; returns the customer an earlier claim bound it to."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: the repositories' changes and the published events commit together."""
+
+    @property
+    def customers(self) -> CustomerRepository: ...
+
+    @property
+    def interactions(self) -> InteractionRepository: ...
+
+    @property
+    def idempotency_keys(self) -> IdempotencyKeys: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def publish(self, events: Iterable[DomainEvent], actor: Actor) -> None:
+        """Write the events to the outbox of this transaction."""
+        ...
+
+    def commit(self) -> None: ...
