@@ -1,0 +1,120 @@
+"""The analytics service running in this process against real servers, and what tests drive it
+with: customer events published on crm.events as the customer service's relay would."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+import grpc
+import pika
+from crm_analytics.entrypoints.consumer import SUBSCRIPTION
+from crm_platform import amqp
+from crm_platform.events import CONTENT_TYPE, source_of, to_cloudevent
+from crm_platform.runner import ServiceApp
+from crm_platform.testing.processes import wait_until
+from crm_proto.crm.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+from crm_proto.crm.customer.v1 import customer_pb2
+from crm_proto.io.cloudevents.v1 import cloudevents_pb2
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+WAIT_SECONDS = 15.0
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class EventPublisher:
+    """Publishes CloudEvents with publisher confirms, after declaring the analytics queue."""
+
+    def __init__(self, amqp_url: str) -> None:
+        self.connection = amqp.connect(amqp_url)
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()
+        amqp.declare_subscription(self.channel, SUBSCRIPTION)
+
+    def publish(
+        self, message: Message, *, subject: str, time: datetime | None = None
+    ) -> cloudevents_pb2.CloudEvent:
+        envelope = to_cloudevent(message, source=source_of("customer"), subject=subject, time=time)
+        self.publish_envelope(envelope)
+        return envelope
+
+    def publish_envelope(self, envelope: cloudevents_pb2.CloudEvent) -> None:
+        """Publish an event as it is, so publishing it again is a redelivery of the same event."""
+        self.channel.basic_publish(
+            amqp.EXCHANGE,
+            envelope.type,
+            envelope.SerializeToString(),
+            properties=pika.BasicProperties(
+                content_type=CONTENT_TYPE,
+                delivery_mode=pika.DeliveryMode.Persistent,
+                message_id=envelope.id,
+                type=envelope.type,
+            ),
+            mandatory=True,
+        )
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class RunningAnalytics:
+    """The service's api and consumer roles on threads, as `crm-analytics all` runs them."""
+
+    def __init__(self, app: ServiceApp) -> None:
+        self.app = app
+        self.stop = threading.Event()
+        self.threads = [
+            threading.Thread(target=role, args=(self.stop,), name=name, daemon=True)
+            for name, role in [("readiness", app.readiness.run), *app.roles.items()]
+        ]
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{app.settings.port}")
+        self.stub = analytics_pb2_grpc.AnalyticsServiceStub(self.channel)
+
+    def start(self) -> RunningAnalytics:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def segments(self) -> analytics_pb2.DemographicSegments:
+        return self.stub.GetDemographicSegments(
+            analytics_pb2.GetDemographicSegmentsRequest(), timeout=5, wait_for_ready=True
+        )
+
+    def wait_for(
+        self, predicate: Callable[[analytics_pb2.DemographicSegments], bool], what: str
+    ) -> analytics_pb2.DemographicSegments:
+        wait_until(lambda: predicate(self.segments()), timeout=WAIT_SECONDS, what=what)
+        return self.segments()
+
+    def close(self) -> None:
+        self.channel.close()
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=20)
+        for hook in self.app.on_stop:
+            hook()
+
+
+def counts(entries: Iterable[analytics_pb2.SegmentCount]) -> dict[str, int]:
+    return {entry.key: entry.count for entry in entries}
+
+
+def customer(customer_id: str, version: int, **fields: object) -> customer_pb2.Customer:
+    """A customer snapshot as the customer service puts it in its events."""
+    created_at = Timestamp()
+    created_at.FromDatetime(T0)
+    message = customer_pb2.Customer(
+        id=customer_id,
+        name="Customer",
+        region="North",
+        gender=customer_pb2.GENDER_FEMALE,
+        birth_date="1990-04-01",
+        acquisition_source=customer_pb2.ACQUISITION_SOURCE_WEB,
+        version=version,
+        created_at=created_at,
+    )
+    for name, value in fields.items():
+        setattr(message, name, value)
+    return message
