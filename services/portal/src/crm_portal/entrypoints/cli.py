@@ -1,0 +1,88 @@
+"""`crm-portal [api]`: the REST API gateway under gunicorn, configured from the environment.
+
+CRM_PORTAL_PORT (8080) and CRM_PORTAL_METRICS_PORT (9107); CRM_CUSTOMER_GRPC_TARGET and
+CRM_ANALYTICS_GRPC_TARGET; CRM_PORTAL_WORKERS (2), CRM_PORTAL_THREADS (8),
+CRM_PORTAL_GRACEFUL_TIMEOUT (30 s); PROMETHEUS_MULTIPROC_DIR (a new temporary directory when
+unset). SIGTERM stops accepting connections and lets in-flight requests finish.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crm_platform.logs import configure_logging
+from crm_platform.settings import ConfigurationError
+
+from crm_portal.config import SERVICE_NAME, PortalConfig
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_metrics_dir(environ: Mapping[str, str]) -> tuple[Path, bool]:
+    """The directory where workers write their metrics, emptied of a previous run's files;
+    and whether it was created here (and so is removed on exit)."""
+    configured = environ.get(MULTIPROC_ENV)
+    if not configured:
+        return Path(tempfile.mkdtemp(prefix="crm-portal-metrics-")), True
+    directory = Path(configured)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return directory, False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"crm-{SERVICE_NAME}", description="Guanxi portal: the REST API gateway"
+    )
+    parser.add_argument(
+        "role", nargs="?", default="api", choices=["api"], help="what to run (default: api)"
+    )
+    parser.parse_args(argv)
+    try:
+        config = PortalConfig.from_env()
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    configure_logging(SERVICE_NAME, config.settings.log_level)
+    metrics_dir, created = prepare_metrics_dir(os.environ)
+    os.environ[MULTIPROC_ENV] = str(metrics_dir)
+    # only now: prometheus_client reads PROMETHEUS_MULTIPROC_DIR when first imported
+    from crm_portal.entrypoints.gunicorn_server import (
+        MetricsEndpoint,
+        PortalServer,
+        gunicorn_options,
+    )
+
+    metrics = MetricsEndpoint(
+        config.settings.metrics_port,
+        metrics_dir,
+        api_port=config.settings.port,
+        remove_on_exit=created,
+    )
+
+    def load_app() -> Flask:
+        # in the worker, after the fork: the master holds no gRPC channel
+        from crm_portal.bootstrap import build_app
+
+        return build_app(config)
+
+    log.info(
+        "portal: serving on port %d with %d workers x %d threads; customer at %s, analytics at %s",
+        config.settings.port, config.workers, config.threads,
+        config.customer_target, config.analytics_target,
+    )  # fmt: skip
+    PortalServer(gunicorn_options(config, metrics), load_app).run()
+    return 0

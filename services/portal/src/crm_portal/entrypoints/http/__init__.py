@@ -1,0 +1,1 @@
+"""The REST API over HTTP: Flask app factory, routes, problems, request reading."""

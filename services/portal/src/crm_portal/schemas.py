@@ -1,0 +1,180 @@
+"""Request models of the REST API: every body and query string is validated here first.
+
+Bodies are strict (no "1" for 1, no "yes" for true) and refuse unknown fields; sizes are
+limited so a request cannot make the backends hold unbounded data. Query strings arrive as
+text, so they are parsed leniently ("20" -> 20) but also refuse unknown parameters.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from crm_platform.paging import MAX_PAGE_SIZE
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# Enum values as the API spells them (lowercase proto enum names without their prefix).
+PartyKindName = Literal["person", "organization"]
+GenderName = Literal["female", "male", "other"]
+SourceName = Literal["web", "phone", "sales_rep", "distributor", "partner", "campaign", "portal"]
+ConsentChannelName = Literal["email", "sms", "phone", "post"]
+InteractionChannelName = Literal[
+    "email", "phone", "sms", "meeting", "portal", "web", "chat", "post"
+]
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Place = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# digits with the usual separators; the customer service normalizes to E.164
+Phone = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9 ().-]*[0-9][0-9 ().-]*$"),
+]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+Tags = Annotated[list[Tag], Field(max_length=50)]
+PreferenceKey = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+PreferenceValue = Annotated[str, StringConstraints(max_length=200)]
+Preferences = Annotated[dict[PreferenceKey, PreferenceValue], Field(max_length=50)]
+OwnerId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Summary = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+PageToken = Annotated[str, StringConstraints(max_length=1000)]
+SearchText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _not_in_future(value: date) -> date:
+    if value > datetime.now(UTC).date():
+        raise PydanticCustomError("future_date", "must not be in the future")
+    return value
+
+
+BirthDate = Annotated[date, AfterValidator(_not_in_future)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CustomerCreate(Body):
+    kind: PartyKindName = "person"
+    name: Name
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    region: Place | None = None
+    city: Place | None = None
+    birth_date: BirthDate | None = None
+    gender: GenderName | None = None
+    tags: Tags = Field(default_factory=list)
+    preferences: Preferences = Field(default_factory=dict)
+    source: SourceName | None = None
+    owner_id: OwnerId | None = None
+
+
+class CustomerPatch(Body):
+    """Only the fields present change; null clears a field that may be empty.
+
+    `version` (or the If-Match header) makes the change conditional on the customer's version.
+    """
+
+    kind: PartyKindName | None = None
+    name: Name | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    region: Place | None = None
+    city: Place | None = None
+    birth_date: BirthDate | None = None
+    gender: GenderName | None = None
+    tags: Tags | None = None
+    preferences: Preferences | None = None
+    source: SourceName | None = None
+    owner_id: OwnerId | None = None
+    version: Annotated[int, Field(ge=1)] | None = None
+
+    @field_validator("kind", "name", mode="before")
+    @classmethod
+    def _required_when_present(cls, value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError("not_clearable", "may be changed but not cleared")
+        return value
+
+    @property
+    def changed_fields(self) -> list[str]:
+        """The customer fields present in the body, in declaration order."""
+        return [
+            name
+            for name in type(self).model_fields
+            if name in self.model_fields_set and name != "version"
+        ]
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> CustomerPatch:
+        if not self.changed_fields:
+            raise PydanticCustomError("no_changes", "change at least one field")
+        return self
+
+
+class MergeRequest(Body):
+    """The customer whose record is merged into the one in the path (which survives)."""
+
+    merged_id: UUID
+
+
+class RecognizeRequest(Body):
+    email: EmailStr | None = None
+    phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _email_or_phone(self) -> RecognizeRequest:
+        if self.email is None and self.phone is None:
+            raise PydanticCustomError("missing_contact", "give an email or a phone")
+        return self
+
+
+class BlacklistRequest(Body):
+    reason: Reason
+
+
+class UnblacklistRequest(Body):
+    reason: Reason | None = None
+
+
+class ConsentRequest(Body):
+    granted: bool
+
+
+class InteractionCreate(Body):
+    channel: InteractionChannelName
+    summary: Summary
+    occurred_at: AwareDatetime | None = None  # defaults to now
+
+
+class NoQuery(Query):
+    pass
+
+
+class PageQuery(Query):
+    page_size: PageSize | None = None
+    page_token: PageToken | None = None
+
+
+class CustomerListQuery(PageQuery):
+    region: Place | None = None
+    tag: Tag | None = None
+    source: SourceName | None = None
+    q: SearchText | None = None

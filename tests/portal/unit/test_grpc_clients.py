@@ -1,0 +1,130 @@
+"""The real gRPC clients against an in-process server: metadata, deadlines, health, rich errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import pytest
+from crm_platform import errors, grpc_errors
+from crm_portal.adapters.grpc_clients import (
+    ANALYTICS_IDEMPOTENT_METHODS,
+    CUSTOMER_IDEMPOTENT_METHODS,
+    QUERY_DEADLINE,
+    connect,
+)
+from crm_portal.entrypoints.http.app import create_app
+from crm_proto.crm.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+from crm_proto.crm.customer.v1 import customer_pb2_grpc
+from flask.testing import FlaskClient
+from google.protobuf import descriptor_pool
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from tests.portal.unit.fakes import CUSTOMER_ID, OTHER_ID, sample_customer
+
+
+@dataclass
+class Seen:
+    metadata: dict[str, str] = field(default_factory=dict)
+    time_remaining: float | None = None
+
+
+class Customers(customer_pb2_grpc.CustomerServiceServicer):
+    """Only the methods these tests call; the others answer UNIMPLEMENTED."""
+
+    def __init__(self, seen: Seen) -> None:
+        self.seen = seen
+
+    def GetCustomer(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self.seen.metadata = dict(context.invocation_metadata())  # type: ignore[arg-type]
+        self.seen.time_remaining = context.time_remaining()
+        return sample_customer(request.id)
+
+    def CreateCustomer(self, request: Any, context: grpc.ServicerContext) -> Any:
+        context.abort_with_status(
+            grpc_errors.status_for(errors.AlreadyExists("email already known", OTHER_ID))
+        )
+
+
+class Analytics(analytics_pb2_grpc.AnalyticsServiceServicer):
+    def GetDemographicSegments(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return analytics_pb2.DemographicSegments(total_customers=1)
+
+
+@dataclass
+class Backend:
+    target: str
+    seen: Seen
+    health: health.HealthServicer
+
+
+@pytest.fixture
+def backend() -> Iterator[Backend]:
+    """One server playing both services, as the portal only sees targets."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    seen = Seen()
+    health_servicer = health.HealthServicer()
+    customer_pb2_grpc.add_CustomerServiceServicer_to_server(Customers(seen), server)  # type: ignore[abstract]
+    analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(Analytics(), server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield Backend(f"127.0.0.1:{port}", seen, health_servicer)
+    finally:
+        server.stop(0)
+
+
+@pytest.fixture
+def client(backend: Backend) -> FlaskClient:
+    return create_app(connect(backend.target, backend.target)).test_client()
+
+
+def test_correlation_id_and_deadline_reach_the_backend(
+    client: FlaskClient, backend: Backend
+) -> None:
+    response = client.get(
+        f"/api/v1/customers/{CUSTOMER_ID}", headers={"X-Correlation-ID": "from-the-browser"}
+    )
+
+    assert response.status_code == 200
+    assert backend.seen.metadata["x-correlation-id"] == "from-the-browser"
+    assert "authorization" not in backend.seen.metadata  # anonymous: no token to forward
+    assert backend.seen.time_remaining is not None
+    assert 0 < backend.seen.time_remaining <= QUERY_DEADLINE
+
+
+def test_rich_error_details_survive_the_wire(client: FlaskClient) -> None:
+    response = client.post("/api/v1/customers", json={"name": "A", "email": "a@example.com"})
+
+    assert response.status_code == 409
+    assert response.get_json(force=True)["existing_id"] == OTHER_ID
+
+
+def test_readiness_follows_backend_health(client: FlaskClient, backend: Backend) -> None:
+    backend.health.set("", health_pb2.HealthCheckResponse.SERVING)
+    assert client.get("/readyz").status_code == 200
+
+    backend.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+    assert client.get("/readyz").status_code == 503
+
+
+def test_unreachable_backend_is_503_and_not_ready() -> None:
+    closed = "127.0.0.1:1"
+    client = create_app(connect(closed, closed)).test_client()
+
+    assert client.get("/api/v1/analytics/segments/demographics").status_code == 503
+    assert client.get("/readyz").status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("service", "method"), CUSTOMER_IDEMPOTENT_METHODS + ANALYTICS_IDEMPOTENT_METHODS
+)
+def test_retried_methods_exist_and_only_read(service: str, method: str) -> None:
+    descriptor = descriptor_pool.Default().FindServiceByName(service).FindMethodByName(method)
+
+    assert descriptor is not None
+    assert method.startswith(("Get", "List", "Recognize", "Check"))  # never a create
