@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from crm_platform.testing.servers import PostgresServer, RabbitServer
+
 from tests.system.stack import Stack, build_stack, destroy_stack
 
 

@@ -39,7 +39,12 @@ class Stack:
 
     def migrate(self) -> None:
         for service in SERVICES_WITH_DB:
-            subprocess.run(self.command(service, "migrate"), env=self.process_env(), check=True, capture_output=True)
+            subprocess.run(
+                self.command(service, "migrate"),
+                env=self.process_env(),
+                check=True,
+                capture_output=True,
+            )
 
     def process_env(self) -> dict[str, str]:
         import os
@@ -90,7 +95,9 @@ def build_stack(postgres: PostgresServer, rabbit: RabbitServer, log_dir: Path) -
         env[f"CRM_{service.upper()}_PORT"] = str(ports[service])
         env[f"CRM_{service.upper()}_METRICS_PORT"] = str(ports[f"{service}_metrics"])
         env[f"CRM_{service.upper()}_GRPC_TARGET"] = f"127.0.0.1:{ports[service]}"
-    return Stack(env=env, log_dir=log_dir, ports=ports, database_urls=database_urls, amqp_url=amqp_url)
+    return Stack(
+        env=env, log_dir=log_dir, ports=ports, database_urls=database_urls, amqp_url=amqp_url
+    )
 
 
 def destroy_stack(stack: Stack, postgres: PostgresServer, rabbit: RabbitServer) -> None:

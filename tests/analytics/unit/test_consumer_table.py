@@ -2,7 +2,8 @@ import sys
 from pathlib import Path
 
 import crm_proto.crm
-from crm_analytics.entrypoints.consumer import HANDLERS, SUBSCRIPTION, load_event_types
+from crm_analytics.entrypoints.consumer import HANDLERS, SUBSCRIPTION
+from crm_platform.events import load_event_types
 
 
 def test_analytics_subscribes_to_every_event() -> None:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from crm_platform import amqp, context, metrics
 from crm_platform.backoff import Backoff
 from crm_platform.db import database_unavailable
-from crm_platform.events import Event, UndecodableEvent, decode
+from crm_platform.events import Event, UndecodableEvent, decode, load_event_types
 from crm_platform.tables import inbox
 from crm_platform.uow import UnitOfWork
 
@@ -104,6 +104,7 @@ class EventConsumer:
         return self.subscription.consumer
 
     def run(self, stop: threading.Event) -> None:
+        load_event_types()
         backoff = Backoff()
         while not stop.is_set():
             try:

@@ -18,12 +18,9 @@ def new_correlation_id() -> str:
 
 
 def current_correlation_id() -> str:
-    """The correlation id of the work in progress, creating one for work that has none."""
-    value = correlation_id.get()
-    if value is None:
-        value = new_correlation_id()
-        correlation_id.set(value)
-    return value
+    """The correlation id of the work in progress, or a new one for work that has none
+    (not stored: the caller's context stays as it was)."""
+    return correlation_id.get() or new_correlation_id()
 
 
 @dataclass(frozen=True)

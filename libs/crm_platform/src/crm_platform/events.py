@@ -6,10 +6,13 @@ e.g. crm.customer.v1.CustomerRegistered.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import crm_proto.crm
 from crm_proto.io.cloudevents.v1 import cloudevents_pb2
 from google.protobuf import any_pb2, symbol_database
 from google.protobuf.message import DecodeError, Message
@@ -113,3 +116,14 @@ def decode(body: bytes) -> Event:
         time=time,
         message=message,
     )
+
+
+def load_event_types() -> None:
+    """Import every domain's generated events module (crm_proto.crm.<domain>.v1.events_pb2).
+
+    An event decodes only once its message type is loaded; a consumer loads them all, so an
+    event of a domain it has no handler for is recorded and acked, not taken for poison.
+    """
+    for module in pkgutil.walk_packages(crm_proto.crm.__path__, prefix="crm_proto.crm."):
+        if module.name.endswith(".events_pb2"):
+            importlib.import_module(module.name)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -41,6 +41,7 @@ HTTP_LATENCY = Histogram(
 OUTBOX_BACKLOG = Gauge(
     "crm_outbox_backlog",
     "Outbox rows not yet published.",
+    multiprocess_mode="livemax",  # how gunicorn workers' values combine
 )
 OUTBOX_PUBLISHED = Counter(
     "crm_outbox_published_total",
@@ -65,19 +66,23 @@ CONSUMER_LAG = Gauge(
     "crm_consumer_lag_seconds",
     "Age of the last event a consumer handled, at the time it was handled.",
     ["consumer"],
+    multiprocess_mode="livemax",  # how gunicorn workers' values combine
 )
 DB_POOL_CHECKED_OUT = Gauge(
     "crm_db_pool_connections_in_use",
     "Database connections checked out of the pool.",
+    multiprocess_mode="livesum",  # how gunicorn workers' values combine
 )
 DB_POOL_SIZE = Gauge(
     "crm_db_pool_size",
     "Database connections the pool may hold.",
+    multiprocess_mode="livesum",  # how gunicorn workers' values combine
 )
 READY = Gauge(
     "crm_dependency_up",
     "1 when a dependency (database, broker) answered the last check, else 0.",
     ["dependency"],
+    multiprocess_mode="livemin",  # how gunicorn workers' values combine
 )
 
 Environ = dict[str, Any]
@@ -97,10 +102,11 @@ def serve_metrics(
     port: int,
     *,
     ready: Callable[[], bool],
+    registry: CollectorRegistry = REGISTRY,
     host: str = "0.0.0.0",  # noqa: S104 - scraped from other pods
 ) -> WSGIServer:
-    """Serve /metrics, /healthz and /readyz on `port` in a daemon thread."""
-    metrics_app = make_wsgi_app()
+    """Serve /metrics (from `registry`), /healthz and /readyz on `port` in a daemon thread."""
+    metrics_app = make_wsgi_app(registry)
 
     def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -112,9 +112,12 @@ def service_main(
         help="what to run: every role of the service (default), one role, the migrations, "
         "or a maintenance command",
     )
-    args, rest = parser.parse_known_args(argv)
-    if rest and args.role not in commands:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in commands:
+        # The command parses the rest itself, its --help included.
+        args, rest = parser.parse_args(argv[:1]), argv[1:]
+    else:
+        args, rest = parser.parse_args(argv), []
     try:
         settings = ServiceSettings.from_env(service)
     except ConfigurationError as exc:

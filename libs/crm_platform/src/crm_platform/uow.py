@@ -31,6 +31,8 @@ class UnitOfWork:
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self._emitted = 0
+        # One correlation id for every event of this transaction, even outside a request.
+        self._correlation_id = context.current_correlation_id()
         return self
 
     def __exit__(
@@ -53,7 +55,7 @@ class UnitOfWork:
                 event_type=event_type(message),
                 subject=subject,
                 payload=envelope.SerializeToString(),
-                correlation_id=context.current_correlation_id(),
+                correlation_id=self._correlation_id,
                 created_at=now,
             )
         )

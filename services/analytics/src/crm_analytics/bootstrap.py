@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from crm_platform import amqp, db
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from crm_analytics.adapters.unit_of_work import AnalyticsUnitOfWork
 from crm_analytics.config import SERVICE_NAME
 from crm_analytics.entrypoints import grpc_api
-from crm_analytics.entrypoints.consumer import HANDLERS, SUBSCRIPTION, load_event_types
+from crm_analytics.entrypoints.consumer import HANDLERS, SUBSCRIPTION
 
 
 def unit_of_work_factory(engine: Engine) -> Callable[[], AnalyticsUnitOfWork]:
@@ -26,7 +27,6 @@ def unit_of_work_factory(engine: Engine) -> Callable[[], AnalyticsUnitOfWork]:
 
 
 def build_app(settings: ServiceSettings) -> ServiceApp:
-    load_event_types()
     engine = db.build_engine(settings.database_url)
     uow_factory = unit_of_work_factory(engine)
     readiness = Readiness(
@@ -35,15 +35,19 @@ def build_app(settings: ServiceSettings) -> ServiceApp:
             "broker": lambda: amqp.ping(settings.amqp_url),
         }
     )
-    server = GrpcServer(
-        [grpc_api.binding(grpc_api.AnalyticsServicer(uow_factory))],
-        port=settings.port,
-        readiness=readiness,
-    )
+
+    def serve_api(stop: threading.Event) -> None:
+        # Built when the role runs: a process running only the consumer leaves the port free.
+        GrpcServer(
+            [grpc_api.binding(grpc_api.AnalyticsServicer(uow_factory))],
+            port=settings.port,
+            readiness=readiness,
+        ).run(stop)
+
     consumer = EventConsumer(settings.amqp_url, SUBSCRIPTION, HANDLERS, uow_factory)
     return ServiceApp(
         settings=settings,
-        roles={"api": server.run, "consumer": consumer.run},
+        roles={"api": serve_api, "consumer": consumer.run},
         readiness=readiness,
         on_stop=[engine.dispose],
     )

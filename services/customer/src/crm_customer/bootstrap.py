@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from crm_platform import amqp
 from crm_platform.db import build_engine, ping, session_factory
 from crm_platform.grpc_server import GrpcServer
@@ -27,11 +29,15 @@ def build_app(settings: ServiceSettings) -> ServiceApp:
             "broker": lambda: amqp.ping(settings.amqp_url),
         }
     )
-    server = GrpcServer([grpc_api.binding(handlers)], port=settings.port, readiness=readiness)
+
+    def serve_api(stop: threading.Event) -> None:
+        # Built when the role runs: a process running only the relay leaves the port free.
+        GrpcServer([grpc_api.binding(handlers)], port=settings.port, readiness=readiness).run(stop)
+
     relay = OutboxRelay(engine, settings.amqp_url, app_id=SERVICE_NAME)
     return ServiceApp(
         settings=settings,
-        roles={"api": server.run, "relay": relay.run},
+        roles={"api": serve_api, "relay": relay.run},
         readiness=readiness,
         on_stop=[engine.dispose],
     )

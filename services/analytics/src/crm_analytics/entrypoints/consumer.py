@@ -1,19 +1,15 @@
 """Event -> handler: the analytics subscription and the handler of each event type.
 
 Analytics subscribes to every event; those without a handler here are recorded in the inbox and
-acked. An event decodes only once its message type is loaded: `load_event_types` loads every
-domain's events, so none is mistaken for a poison message and dead-lettered.
+acked.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-import crm_proto.crm
 from crm_platform.amqp import Subscription
 from crm_platform.consumer import Handler
 from crm_platform.events import Event, event_type
@@ -27,15 +23,6 @@ from crm_analytics.service_layer import handlers
 from crm_analytics.service_layer.unit_of_work import ReadModelUnit
 
 SUBSCRIPTION = Subscription(SERVICE_NAME, ("crm.#",))
-EVENT_MODULES = "events_pb2"  # crm_proto.crm.<domain>.v1.events_pb2
-
-
-def load_event_types() -> None:
-    """Import the generated events module of every domain."""
-    for module in pkgutil.walk_packages(crm_proto.crm.__path__, prefix="crm_proto.crm."):
-        if module.name.rpartition(".")[2] == EVENT_MODULES:
-            importlib.import_module(module.name)
-
 
 EventMessage = TypeVar("EventMessage", bound=Message)
 

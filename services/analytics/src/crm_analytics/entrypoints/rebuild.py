@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from crm_platform import amqp, db, migrations
 from crm_platform.consumer import apply_once
-from crm_platform.events import UndecodableEvent, decode
+from crm_platform.events import UndecodableEvent, decode, load_event_types
 from crm_platform.settings import ServiceSettings
 from pika.exceptions import AMQPError
 
 from crm_analytics.adapters.unit_of_work import AnalyticsUnitOfWork
 from crm_analytics.bootstrap import unit_of_work_factory
 from crm_analytics.config import MIGRATIONS_DIR, SERVICE_NAME
-from crm_analytics.entrypoints.consumer import HANDLERS, SUBSCRIPTION, load_event_types
+from crm_analytics.entrypoints.consumer import HANDLERS, SUBSCRIPTION
 
 log = logging.getLogger(__name__)
 

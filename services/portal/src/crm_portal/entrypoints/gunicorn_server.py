@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer
 
+from crm_platform.metrics import serve_metrics
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
-from prometheus_client import CollectorRegistry, make_wsgi_app, multiprocess
-from prometheus_client.exposition import ThreadingWSGIServer
+from prometheus_client import CollectorRegistry, multiprocess
 
 from crm_portal.config import PortalConfig
 
@@ -36,11 +35,6 @@ class JsonLogger(glogging.Logger):  # type: ignore[misc]
         for logger in (self.error_log, self.access_log):
             logger.handlers.clear()
             logger.propagate = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # scrapes and probes every few seconds would drown the logs
 
 
 class MetricsEndpoint:
@@ -66,34 +60,10 @@ class MetricsEndpoint:
         except OSError:  # refused, timed out, or an HTTP error status
             return False
 
-    def _app(self, registry: CollectorRegistry) -> WsgiApp:
-        metrics_app = make_wsgi_app(registry)
-
-        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            path = environ.get("PATH_INFO", "")
-            if path == "/healthz":
-                start_response("200 OK", [("Content-Type", "text/plain")])
-                return [b"ok\n"]
-            if path == "/readyz":
-                ready = self._api_ready()
-                status = "200 OK" if ready else "503 Service Unavailable"
-                start_response(status, [("Content-Type", "text/plain")])
-                return [b"ready\n" if ready else b"not ready\n"]
-            return metrics_app(environ, start_response)  # type: ignore[no-any-return]
-
-        return app
-
     def when_ready(self, _arbiter: Any) -> None:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=str(self.directory))  # type: ignore[no-untyped-call]
-        self.server = make_server(
-            "0.0.0.0",  # noqa: S104 - scraped from other pods
-            self.port,
-            self._app(registry),
-            server_class=ThreadingWSGIServer,
-            handler_class=_QuietHandler,
-        )
-        threading.Thread(target=self.server.serve_forever, name="metrics", daemon=True).start()
+        self.server = serve_metrics(self.port, ready=self._api_ready, registry=registry)
         log.info("portal: metrics on port %d", self.server.server_port)
 
     def post_fork(self, _arbiter: Any, _worker: Any) -> None:
