@@ -30,6 +30,7 @@ class Principal:
     subject: str
     kind: int = common_pb2.ACTOR_KIND_SYSTEM
     roles: frozenset[str] = field(default_factory=frozenset)
+    scopes: frozenset[str] = field(default_factory=frozenset)
     customer_id: str | None = None
     partner_id: str | None = None
     token: str | None = None  # forwarded as-is to downstream services
