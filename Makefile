@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PROTO_FILES := $(shell find proto -name '*.proto')
 STUBS := libs/crm_proto/src/crm_proto/.generated
-SERVICES_WITH_DB := customer analytics
+SERVICES_WITH_DB := customer analytics portal
 
 .PHONY: setup proto run migrate test lint format bench clean
 

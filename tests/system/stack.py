@@ -1,18 +1,28 @@
 """The whole system as real processes: customer, analytics and portal, each with its own
-PostgreSQL database, sharing a RabbitMQ virtual host made for the test module."""
+PostgreSQL database, sharing a RabbitMQ virtual host made for the test module.
+
+Access tokens are the portal's own: the bootstrap admin logs in at the token endpoint
+(`Stack.admin_token`), and the customer and analytics services verify every call with the
+keys the portal publishes at /.well-known/jwks.json (CRM_JWKS_URL).
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from crm_platform.testing.processes import ServiceProcess, free_port
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 
 BIN = Path(sys.executable).parent
-SERVICES_WITH_DB = ("customer", "analytics")
+GRPC_SERVICES = ("customer", "analytics")
+SERVICES_WITH_DB = (*GRPC_SERVICES, "portal")  # the portal's holds identity
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "system-test-admin-password"
 
 
 @dataclass
@@ -23,10 +33,35 @@ class Stack:
     database_urls: dict[str, str]
     amqp_url: str
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def api(self) -> str:
         return f"http://127.0.0.1:{self.ports['portal']}"
+
+    def token(self, username: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
+        """An access token from the portal's token endpoint (password grant), reused until a
+        minute before it expires."""
+        cached = self._tokens.get(username)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        response = httpx.post(
+            f"{self.api}/api/v1/auth/token",
+            data={"grant_type": "password", "username": username, "password": password},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        expires_at = time.monotonic() + float(body["expires_in"]) - 60
+        self._tokens[username] = (body["access_token"], expires_at)
+        return str(body["access_token"])
+
+    def admin_token(self) -> str:
+        return self.token()
+
+    def headers(self, token: str | None = None) -> dict[str, str]:
+        """`Authorization: Bearer` with `token`, or the bootstrap admin's."""
+        return {"Authorization": f"Bearer {token or self.admin_token()}"}
 
     def grpc_target(self, service: str) -> str:
         return f"127.0.0.1:{self.ports[service]}"
@@ -51,16 +86,22 @@ class Stack:
 
         return {**os.environ, **self.env}
 
-    def start(self, name: str, service: str, role: str = "all") -> ServiceProcess:
-        process = ServiceProcess(name, self.command(service, role), self.env, self.log_dir).start()
+    def start(
+        self, name: str, service: str, role: str = "all", env: dict[str, str] | None = None
+    ) -> ServiceProcess:
+        """Start `crm-<service> <role>` as `name`; `env` overrides the stack's settings for this
+        process only (a URL through a proxy, its own metrics port)."""
+        process = ServiceProcess(
+            name, self.command(service, role), {**self.env, **(env or {})}, self.log_dir
+        ).start()
         self.processes[name] = process
         return process
 
     def start_all(self) -> None:
-        for service in SERVICES_WITH_DB:
+        for service in GRPC_SERVICES:
             self.start(service, service)
         self.start("portal", "portal", "api")
-        for service in SERVICES_WITH_DB:
+        for service in GRPC_SERVICES:
             self.processes[service].wait_ready(self.metrics_url(service) + "/readyz")
         self.processes["portal"].wait_ready(self.api + "/readyz")
 
@@ -89,8 +130,13 @@ def build_stack(postgres: PostgresServer, rabbit: RabbitServer, log_dir: Path) -
         "CRM_PORTAL_PORT": str(ports["portal"]),
         "CRM_PORTAL_METRICS_PORT": str(ports["portal_metrics"]),
         "CRM_PORTAL_WORKERS": "2",
+        "CRM_PORTAL_DATABASE_URL": database_urls["portal"],
+        "CRM_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+        "CRM_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        # the services verify every call with the keys the portal signs its tokens with
+        "CRM_JWKS_URL": f"http://127.0.0.1:{ports['portal']}/.well-known/jwks.json",
     }
-    for service in SERVICES_WITH_DB:
+    for service in GRPC_SERVICES:
         env[f"CRM_{service.upper()}_DATABASE_URL"] = database_urls[service]
         env[f"CRM_{service.upper()}_PORT"] = str(ports[service])
         env[f"CRM_{service.upper()}_METRICS_PORT"] = str(ports[f"{service}_metrics"])

@@ -6,6 +6,8 @@ REST (portal) -> gRPC (customer) -> database + outbox -> relay -> RabbitMQ
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 import subprocess
 import uuid
@@ -16,6 +18,8 @@ import httpx
 import psycopg
 import pytest
 from crm_platform.testing.processes import wait_until
+from crm_platform.testing.tokens import bearer
+from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.system.stack import Stack
@@ -24,7 +28,9 @@ PROBLEM = "application/problem+json"
 
 
 def segments(stack: Stack) -> dict[str, Any]:
-    response = httpx.get(f"{stack.api}/api/v1/analytics/segments/demographics", timeout=5)
+    response = httpx.get(
+        f"{stack.api}/api/v1/analytics/segments/demographics", headers=stack.headers(), timeout=5
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -60,12 +66,19 @@ def test_a_customer_created_through_rest_is_readable_and_counted_by_analytics(st
     before = segments(stack)
     region = f"region-{uuid.uuid4().hex[:6]}"
 
-    created = httpx.post(f"{stack.api}/api/v1/customers", json=new_person(region=region), timeout=5)
+    created = httpx.post(
+        f"{stack.api}/api/v1/customers",
+        json=new_person(region=region),
+        headers=stack.headers(),
+        timeout=5,
+    )
 
     assert created.status_code == 201, created.text
     customer = created.json()
     assert created.headers["Location"].endswith(customer["id"])
-    fetched = httpx.get(f"{stack.api}/api/v1/customers/{customer['id']}", timeout=5)
+    fetched = httpx.get(
+        f"{stack.api}/api/v1/customers/{customer['id']}", headers=stack.headers(), timeout=5
+    )
     assert fetched.status_code == 200
     assert fetched.json()["email"] == customer["email"]
     wait_until(
@@ -81,7 +94,7 @@ def test_a_customer_created_through_rest_is_readable_and_counted_by_analytics(st
 def test_segments_follow_a_stream_of_customers(stack: Stack) -> None:
     before = segments(stack)["total_customers"]
     region = f"region-{uuid.uuid4().hex[:6]}"
-    with httpx.Client(base_url=stack.api, timeout=5) as client:
+    with httpx.Client(base_url=stack.api, headers=stack.headers(), timeout=5) as client:
         for _ in range(20):
             response = client.post(
                 "/api/v1/customers", json=new_person(region=region, gender="male")
@@ -99,12 +112,15 @@ def test_segments_follow_a_stream_of_customers(stack: Stack) -> None:
 
 def test_a_duplicate_email_is_a_409_naming_the_existing_customer(stack: Stack) -> None:
     person = new_person()
-    first = httpx.post(f"{stack.api}/api/v1/customers", json=person, timeout=5)
+    first = httpx.post(
+        f"{stack.api}/api/v1/customers", json=person, headers=stack.headers(), timeout=5
+    )
     assert first.status_code == 201
 
     again = httpx.post(
         f"{stack.api}/api/v1/customers",
         json={**person, "email": person["email"].upper()},
+        headers=stack.headers(),
         timeout=5,
     )
 
@@ -141,7 +157,7 @@ def test_bad_input_is_a_problem_and_changes_nothing(
     response = httpx.post(
         f"{stack.api}/api/v1/customers",
         content=body,
-        headers={"content-type": content_type},
+        headers={"content-type": content_type, **stack.headers()},
         timeout=5,
     )
 
@@ -160,7 +176,7 @@ def test_bad_input_is_a_problem_and_changes_nothing(
 def test_the_correlation_id_travels_through_the_gateway(stack: Stack) -> None:
     response = httpx.get(
         f"{stack.api}/api/v1/customers/{uuid.uuid4()}",
-        headers={"X-Correlation-ID": "trace-me-123"},
+        headers={"X-Correlation-ID": "trace-me-123", **stack.headers()},
         timeout=5,
     )
 
@@ -195,3 +211,34 @@ def test_every_metrics_endpoint_passes_promtool(stack: Stack, service: str) -> N
         [promtool, "check", "metrics"], input=exposition.content, capture_output=True
     )
     assert checked.returncode == 0, checked.stdout.decode() + checked.stderr.decode()
+
+
+def test_without_a_token_the_api_is_a_401_problem(stack: Stack) -> None:
+    response = httpx.get(f"{stack.api}/api/v1/customers", timeout=5)
+
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+def test_the_services_verify_the_portals_tokens_straight_over_grpc(stack: Stack) -> None:
+    """Zero trust: the customer service checks a portal-issued token itself, with the keys
+    from the portal's JWKS, and refuses the same token with altered claims."""
+    token = stack.admin_token()
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "someone-else"
+    forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    forged = f"{header}.{forged_payload}.{signature}"
+    request = customer_pb2.ListCustomersRequest()
+
+    with grpc.insecure_channel(stack.grpc_target("customer")) as channel:
+        stub = customer_pb2_grpc.CustomerServiceStub(channel)
+        listed = stub.ListCustomers(request, metadata=bearer(token), timeout=5)
+        with pytest.raises(grpc.RpcError) as anonymous:
+            stub.ListCustomers(request, timeout=5)
+        with pytest.raises(grpc.RpcError) as tampered:
+            stub.ListCustomers(request, metadata=bearer(forged), timeout=5)
+
+    assert listed.customers
+    assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert tampered.value.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -10,12 +10,13 @@ from crm_platform.migrations import upgrade
 from crm_platform.settings import ServiceSettings
 from crm_platform.testing.processes import free_port
 from crm_platform.testing.servers import PostgresServer
+from crm_platform.testing.tokens import write_jwks
 
 from tests.analytics.integration.harness import EventPublisher, RunningAnalytics
 
 
 @pytest.fixture
-def settings(database_url: str, amqp_url: str) -> ServiceSettings:
+def settings(database_url: str, amqp_url: str, tmp_path: Path) -> ServiceSettings:
     upgrade(MIGRATIONS_DIR, database_url)
     return ServiceSettings(
         service=SERVICE_NAME,
@@ -23,6 +24,7 @@ def settings(database_url: str, amqp_url: str) -> ServiceSettings:
         amqp_url=amqp_url,
         port=free_port(),
         metrics_port=0,
+        jwks_file=write_jwks(tmp_path / "jwks.json"),
     )
 
 

@@ -7,13 +7,13 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-import grpc
 import pika
 from crm_analytics.entrypoints.consumer import SUBSCRIPTION
 from crm_platform import amqp
 from crm_platform.events import CONTENT_TYPE, source_of, to_cloudevent
 from crm_platform.runner import ServiceApp
 from crm_platform.testing.processes import wait_until
+from crm_platform.testing.tokens import authorized_channel, staff_token
 from crm_proto.crm.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 from crm_proto.crm.customer.v1 import customer_pb2
 from crm_proto.io.cloudevents.v1 import cloudevents_pb2
@@ -69,7 +69,10 @@ class RunningAnalytics:
             threading.Thread(target=role, args=(self.stop,), name=name, daemon=True)
             for name, role in [("readiness", app.readiness.run), *app.roles.items()]
         ]
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{app.settings.port}")
+        # an analyst's token on every call, as the portal forwards it
+        self.channel = authorized_channel(
+            f"127.0.0.1:{app.settings.port}", staff_token("analyst", subject="test-analyst")
+        )
         self.stub = analytics_pb2_grpc.AnalyticsServiceStub(self.channel)
 
     def start(self) -> RunningAnalytics:

@@ -1,4 +1,6 @@
-"""A migrated database (PostgreSQL and SQLite) and a real gRPC server in this process."""
+"""A migrated database (PostgreSQL and SQLite) and a real gRPC server in this process, which
+verifies access tokens signed with the test key; `stub` sends an admin's token on every call
+unless a call names its own `authorization` metadata."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ import pytest
 from crm_customer.adapters.unit_of_work import SqlUnitOfWork
 from crm_customer.config import MIGRATIONS_DIR
 from crm_customer.entrypoints import grpc_api
+from crm_customer.entrypoints.authorization import POLICY
 from crm_customer.service_layer.handlers import CustomerHandlers
+from crm_platform.auth import grpc_authenticator
 from crm_platform.db import build_engine, ping, session_factory
 from crm_platform.grpc_server import GrpcServer
 from crm_platform.migrations import upgrade
 from crm_platform.readiness import Readiness
+from crm_platform.testing.tokens import admin_token, authorized_channel, token_verifier
 from crm_proto.crm.customer.v1 import customer_pb2_grpc
 from sqlalchemy import Engine
 
@@ -28,20 +33,42 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def stub(engine: Engine) -> Iterator[customer_pb2_grpc.CustomerServiceStub]:
+def target(engine: Engine) -> Iterator[str]:
+    """The address of a customer gRPC server over `engine`."""
     sessions = session_factory(engine)
     handlers = CustomerHandlers(lambda: SqlUnitOfWork(sessions), phone_region="US")
     readiness = Readiness({"database": lambda: ping(engine)})
     readiness.check_now()
-    server = GrpcServer([grpc_api.binding(handlers)], port=0, readiness=readiness, host="127.0.0.1")
+    server = GrpcServer(
+        [grpc_api.binding(handlers)],
+        port=0,
+        readiness=readiness,
+        authenticate=grpc_authenticator(token_verifier()),
+        policy=POLICY,
+        host="127.0.0.1",
+    )
     stop = threading.Event()
     thread = threading.Thread(target=server.run, args=(stop,), kwargs={"grace": 1.0})
     thread.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
     try:
-        grpc.channel_ready_future(channel).result(timeout=10)
-        yield customer_pb2_grpc.CustomerServiceStub(channel)
+        yield f"127.0.0.1:{server.port}"
     finally:
-        channel.close()
         stop.set()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def channel(target: str) -> Iterator[grpc.Channel]:
+    """A channel without credentials: each call says which token it sends, if any."""
+    channel = grpc.insecure_channel(target)
+    try:
+        grpc.channel_ready_future(channel).result(timeout=10)
+        yield channel
+    finally:
+        channel.close()
+
+
+@pytest.fixture
+def stub(channel: grpc.Channel) -> customer_pb2_grpc.CustomerServiceStub:
+    """Calls as an admin (subject ADMIN_SUBJECT) unless a call sends its own token."""
+    return customer_pb2_grpc.CustomerServiceStub(authorized_channel(channel, admin_token()))

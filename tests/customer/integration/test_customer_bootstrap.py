@@ -4,8 +4,8 @@ committed events to RabbitMQ."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
-import grpc
 import pika
 import pytest
 from crm_customer.bootstrap import build_app
@@ -16,13 +16,16 @@ from crm_platform.events import decode
 from crm_platform.migrations import upgrade
 from crm_platform.settings import ServiceSettings
 from crm_platform.testing.processes import free_port, wait_until
+from crm_platform.testing.tokens import ADMIN_SUBJECT, admin_token, authorized_channel, write_jwks
 from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc, events_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
 
-def test_the_app_serves_requests_and_relays_their_events(postgres_url: str, amqp_url: str) -> None:
+def test_the_app_serves_requests_and_relays_their_events(
+    postgres_url: str, amqp_url: str, tmp_path: Path
+) -> None:
     upgrade(MIGRATIONS_DIR, postgres_url)
     port = free_port()
     settings = ServiceSettings.from_env(
@@ -32,6 +35,7 @@ def test_the_app_serves_requests_and_relays_their_events(postgres_url: str, amqp
             "CRM_AMQP_URL": amqp_url,
             "CRM_CUSTOMER_PORT": str(port),
             "CRM_CUSTOMER_METRICS_PORT": "0",
+            "CRM_JWKS_FILE": str(write_jwks(tmp_path / "jwks.json")),
         },
     )
     app = build_app(settings)
@@ -46,7 +50,7 @@ def test_the_app_serves_requests_and_relays_their_events(postgres_url: str, amqp
     threads += [threading.Thread(target=role, args=(stop,)) for role in app.roles.values()]
     for thread in threads:
         thread.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    channel = authorized_channel(f"127.0.0.1:{port}", admin_token())
     try:
         health = health_pb2_grpc.HealthStub(channel)
         wait_until(
@@ -88,3 +92,4 @@ def test_the_app_serves_requests_and_relays_their_events(postgres_url: str, amqp
     assert event.subject == created.id
     assert isinstance(event.message, events_pb2.CustomerRegistered)
     assert event.message.customer.id == created.id
+    assert event.message.actor.subject == ADMIN_SUBJECT

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from crm_platform.testing.tokens import ADMIN_SUBJECT
 from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc, events_pb2
 from google.protobuf.field_mask_pb2 import FieldMask
@@ -71,7 +72,9 @@ def test_create_then_get_returns_the_normalized_customer_and_writes_one_event(
     assert isinstance(event.message, events_pb2.CustomerRegistered)
     assert event.message.customer == created
     assert event.message.version == 1
-    assert event.message.actor.subject == "anonymous"
+    assert event.message.actor == common_pb2.Actor(
+        subject=ADMIN_SUBJECT, kind=common_pb2.ACTOR_KIND_STAFF
+    )
 
 
 def test_a_duplicate_email_or_phone_is_already_exists_with_the_existing_id(
@@ -452,7 +455,7 @@ def test_the_timeline_lists_interactions_newest_first_in_pages(stub: Stub, engin
     assert [i.summary for i in first.interactions] == ["third", "second"]
     assert [i.summary for i in rest.interactions] == ["first"]
     assert rest.page.next_page_token == ""
-    assert first.interactions[0].actor.subject == "anonymous"
+    assert first.interactions[0].actor.subject == ADMIN_SUBJECT
     assert first.interactions[0].occurred_at == at(9)
     events = [e.message for e in outbox_events(engine)[1:]]
     assert [e.summary for e in events if isinstance(e, events_pb2.InteractionLogged)] == [

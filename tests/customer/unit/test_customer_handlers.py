@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -18,6 +19,7 @@ from crm_customer.domain.model import (
     Recognition,
 )
 from crm_customer.service_layer import commands
+from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.handlers import CustomerHandlers
 from crm_customer.service_layer.ports import CustomerFilters
 from crm_platform.errors import (
@@ -25,12 +27,13 @@ from crm_platform.errors import (
     Conflict,
     FailedPrecondition,
     NotFound,
+    PermissionDenied,
     ValidationFailed,
 )
 
 from tests.customer.unit.fakes import FakeUnitOfWork, Store
 
-STAFF = Actor("user-7", ActorKind.STAFF)
+STAFF = Caller(Actor("user-7", ActorKind.STAFF))
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -72,7 +75,7 @@ def test_create_stores_the_customer_and_publishes_registration_by_the_actor(
     [(event, actor)] = store.published
     assert isinstance(event, events.CustomerRegistered)
     assert event.customer.id == customer_id
-    assert actor == STAFF
+    assert actor == STAFF.actor
 
 
 def test_invalid_create_writes_nothing(handlers: CustomerHandlers, store: Store) -> None:
@@ -180,7 +183,7 @@ def test_update_needs_a_mask_of_profile_fields(handlers: CustomerHandlers) -> No
 
 def test_get_of_an_unknown_customer_is_not_found(handlers: CustomerHandlers) -> None:
     with pytest.raises(NotFound):
-        handlers.get_customer(commands.GetCustomer(uuid4()))
+        handlers.get_customer(commands.GetCustomer(uuid4(), STAFF))
 
 
 def test_merge_moves_the_timeline_and_publishes_one_event(
@@ -196,7 +199,7 @@ def test_merge_moves_the_timeline_and_publishes_one_event(
 
     assert result.id == survivor
     assert store.customers[merged].merged_into_id == survivor
-    timeline = handlers.list_interactions(commands.ListInteractions(survivor))
+    timeline = handlers.list_interactions(commands.ListInteractions(survivor, STAFF))
     assert [i.summary for i in timeline.items] == ["called"]
     assert published_types(store)[-1] is events.CustomerMerged
     assert published_types(store).count(events.CustomerMerged) == 1
@@ -206,18 +209,22 @@ def test_recognition_finds_new_returning_and_blacklisted_customers(
     handlers: CustomerHandlers,
 ) -> None:
     assert (
-        handlers.recognize_customer(commands.RecognizeCustomer(email="who@example.com")).recognition
+        handlers.recognize_customer(
+            commands.RecognizeCustomer(STAFF, email="who@example.com")
+        ).recognition
         is Recognition.NEW
     )
 
     customer_id = create(handlers, phone="+14155552671")
-    returning = handlers.recognize_customer(commands.RecognizeCustomer(phone="415-555-2671"))
+    returning = handlers.recognize_customer(commands.RecognizeCustomer(STAFF, phone="415-555-2671"))
     assert returning.recognition is Recognition.RETURNING
     assert returning.customer is not None
     assert returning.customer.id == customer_id
 
     handlers.blacklist_customer(commands.BlacklistCustomer(customer_id, "fraud", STAFF))
-    blacklisted = handlers.recognize_customer(commands.RecognizeCustomer(email="ADA@example.com"))
+    blacklisted = handlers.recognize_customer(
+        commands.RecognizeCustomer(STAFF, email="ADA@example.com")
+    )
     assert blacklisted.recognition is Recognition.BLACKLISTED
 
 
@@ -230,7 +237,7 @@ def test_recognition_of_a_merged_record_leads_to_the_end_of_the_merge_chain(
     handlers.merge_customers(commands.MergeCustomers(second, first, STAFF))
     handlers.merge_customers(commands.MergeCustomers(third, second, STAFF))
 
-    result = handlers.recognize_customer(commands.RecognizeCustomer(email="a@example.com"))
+    result = handlers.recognize_customer(commands.RecognizeCustomer(STAFF, email="a@example.com"))
 
     assert result.recognition is Recognition.RETURNING
     assert result.customer is not None
@@ -239,7 +246,7 @@ def test_recognition_of_a_merged_record_leads_to_the_end_of_the_merge_chain(
 
 def test_recognition_needs_an_email_or_a_phone(handlers: CustomerHandlers) -> None:
     with pytest.raises(ValidationFailed) as error:
-        handlers.recognize_customer(commands.RecognizeCustomer())
+        handlers.recognize_customer(commands.RecognizeCustomer(STAFF))
 
     assert error.value.violations[0].field == "email"
 
@@ -279,7 +286,7 @@ def test_list_pages_through_live_customers_in_creation_order(handlers: CustomerH
     token = ""
     for _ in range(5):
         page = handlers.list_customers(
-            commands.ListCustomers(CustomerFilters(tag="vip"), page_size=2, page_token=token)
+            commands.ListCustomers(CustomerFilters(tag="vip"), STAFF, page_size=2, page_token=token)
         )
         seen += [c.id for c in page.items]
         token = page.next_page_token
@@ -291,7 +298,9 @@ def test_list_pages_through_live_customers_in_creation_order(handlers: CustomerH
 
 def test_a_forged_page_token_is_invalid(handlers: CustomerHandlers) -> None:
     with pytest.raises(ValidationFailed) as error:
-        handlers.list_customers(commands.ListCustomers(CustomerFilters(), page_token="bogus"))
+        handlers.list_customers(
+            commands.ListCustomers(CustomerFilters(), STAFF, page_token="bogus")
+        )
 
     assert error.value.violations[0].field == "page.page_token"
 
@@ -309,10 +318,93 @@ def test_timeline_is_newest_first_across_pages(handlers: CustomerHandlers) -> No
             )
         )
 
-    first = handlers.list_interactions(commands.ListInteractions(customer_id, page_size=2))
+    first = handlers.list_interactions(commands.ListInteractions(customer_id, STAFF, page_size=2))
     second = handlers.list_interactions(
-        commands.ListInteractions(customer_id, page_size=2, page_token=first.next_page_token)
+        commands.ListInteractions(customer_id, STAFF, page_size=2, page_token=first.next_page_token)
     )
 
     assert [i.summary for i in first.items + second.items] == ["mail 2", "mail 1", "mail 0"]
     assert second.next_page_token == ""
+
+
+# -- object-level authorization -------------------------------------------------------------
+
+
+def customer_caller(customer_id: UUID) -> Caller:
+    return Caller(Actor("login-1", ActorKind.CUSTOMER), customer_id)
+
+
+def test_a_customer_reads_their_own_record_and_no_other(handlers: CustomerHandlers) -> None:
+    own = create(handlers, email="own@example.com")
+    other = create(handlers, email="other@example.com")
+    caller = customer_caller(own)
+
+    assert handlers.get_customer(commands.GetCustomer(own, caller)).id == own
+    with pytest.raises(NotFound) as foreign:
+        handlers.get_customer(commands.GetCustomer(other, caller))
+    with pytest.raises(NotFound) as unknown:
+        handlers.get_customer(commands.GetCustomer(missing := uuid4(), caller))
+    assert str(foreign.value) == f"customer {other} not found"
+    assert str(unknown.value) == f"customer {missing} not found"
+
+
+def test_a_customers_change_records_them_as_the_actor(
+    handlers: CustomerHandlers, store: Store
+) -> None:
+    own = create(handlers)
+    caller = customer_caller(own)
+
+    handlers.update_customer(
+        commands.UpdateCustomer(own, Profile(city="Lyon"), frozenset({"city"}), caller)
+    )
+
+    event, actor = store.published[-1]
+    assert isinstance(event, events.CustomerUpdated)
+    assert actor == Actor("login-1", ActorKind.CUSTOMER)
+
+
+@pytest.mark.parametrize("field", ["owner_id", "acquisition_source", "kind", "tags"])
+def test_a_customer_may_not_set_staff_fields(
+    handlers: CustomerHandlers, store: Store, field: str
+) -> None:
+    own = create(handlers)
+    published = len(store.published)
+
+    with pytest.raises(PermissionDenied, match=f"may not set {field}"):
+        handlers.update_customer(
+            commands.UpdateCustomer(own, Profile(), frozenset({field}), customer_caller(own))
+        )
+    assert len(store.published) == published
+
+
+def test_a_customer_may_not_list_merge_blacklist_recognize_or_register(
+    handlers: CustomerHandlers, store: Store
+) -> None:
+    own, other = create(handlers, email="a@example.com"), create(handlers, email="b@example.com")
+    caller = customer_caller(own)
+    attempts: list[Callable[[], object]] = [
+        lambda: handlers.list_customers(commands.ListCustomers(CustomerFilters(), caller)),
+        lambda: handlers.merge_customers(commands.MergeCustomers(own, other, caller)),
+        lambda: handlers.blacklist_customer(commands.BlacklistCustomer(own, "x", caller)),
+        lambda: handlers.unblacklist_customer(commands.UnblacklistCustomer(own, "x", caller)),
+        lambda: handlers.recognize_customer(commands.RecognizeCustomer(caller, email="b@x.io")),
+        lambda: handlers.create_customer(
+            commands.CreateCustomer(Profile(name="N", email="n@example.com"), caller)
+        ),
+    ]
+    published = len(store.published)
+
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    assert len(store.published) == published
+
+
+def test_a_partner_user_sees_no_customer_yet(handlers: CustomerHandlers) -> None:
+    customer = create(handlers)
+    partner = Caller(Actor("partner-user-1", ActorKind.PARTNER))
+
+    with pytest.raises(NotFound):
+        handlers.get_customer(commands.GetCustomer(customer, partner))
+    with pytest.raises(NotFound):
+        handlers.list_interactions(commands.ListInteractions(customer, partner))

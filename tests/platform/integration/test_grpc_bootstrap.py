@@ -10,6 +10,7 @@ from collections.abc import Callable
 import grpc
 import pytest
 from crm_platform import context, errors
+from crm_platform.auth import Allow, Policy, grpc_authenticator
 from crm_platform.db import build_engine, ping
 from crm_platform.grpc_client import open_channel
 from crm_platform.grpc_errors import details_of
@@ -17,6 +18,7 @@ from crm_platform.grpc_server import GrpcServer, ServiceBinding
 from crm_platform.readiness import Readiness
 from crm_platform.testing.processes import wait_until
 from crm_platform.testing.proxy import FaultProxy
+from crm_platform.testing.tokens import admin_token, authorized_channel, token_verifier
 from google.protobuf.wrappers_pb2 import StringValue
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import text
@@ -93,11 +95,20 @@ def probe(engine):
     probe.release.set()
 
 
+def _server(probe: Probe, readiness: Readiness) -> GrpcServer:
+    return GrpcServer(
+        [ServiceBinding(SERVICE, probe, _add_probe)],
+        port=0,
+        readiness=readiness,
+        authenticate=grpc_authenticator(token_verifier()),
+        policy=Policy({"Call": Allow(roles={"admin"})}),
+        host="127.0.0.1",
+    )
+
+
 @pytest.fixture
 def server_stop(probe, readiness, start_role) -> tuple[GrpcServer, threading.Event]:
-    server = GrpcServer(
-        [ServiceBinding(SERVICE, probe, _add_probe)], port=0, readiness=readiness, host="127.0.0.1"
-    )
+    server = _server(probe, readiness)
     return server, start_role(server.run)
 
 
@@ -108,7 +119,7 @@ def server(server_stop) -> GrpcServer:
 
 @pytest.fixture
 def call(server) -> Callable[..., StringValue]:
-    channel = open_channel(f"127.0.0.1:{server.port}")
+    channel = authorized_channel(open_channel(f"127.0.0.1:{server.port}"), admin_token())
     method = channel.unary_unary(
         f"/{SERVICE}/Call",
         request_serializer=StringValue.SerializeToString,
@@ -142,9 +153,7 @@ def test_health_follows_the_database(server, readiness, database_proxy):
 
 def test_a_server_built_after_readiness_was_checked_starts_serving(probe, readiness, start_role):
     assert readiness.check_now()
-    late = GrpcServer(
-        [ServiceBinding(SERVICE, probe, _add_probe)], port=0, readiness=readiness, host="127.0.0.1"
-    )
+    late = _server(probe, readiness)
     start_role(late.run)
     assert _health(late) == health_pb2.HealthCheckResponse.SERVING
 

@@ -8,9 +8,12 @@ from typing import Any
 
 import grpc
 from crm_platform import context, errors, grpc_errors
+from crm_platform.testing.tokens import token_verifier
+from crm_portal.entrypoints.http import auth
 from crm_proto.crm.analytics.v1 import analytics_pb2
 from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.customer.v1 import customer_pb2
+from flask import Flask
 from google.protobuf.timestamp_pb2 import Timestamp
 
 CUSTOMER_ID = "0b6c3c1e-4a52-4f3e-9b7e-2f1d8f0c9a11"
@@ -205,3 +208,9 @@ def sample_interaction() -> customer_pb2.Interaction:
         occurred_at=timestamp("2025-04-01T08:30:00Z"),
         actor=common_pb2.Actor(subject="u-1", kind=common_pb2.ACTOR_KIND_STAFF),
     )
+
+
+def verifying(app: Flask) -> Flask:
+    """`app`, verifying bearer tokens signed with the test key (crm_platform.testing.tokens)."""
+    auth.use_verifier(app, token_verifier())
+    return app

@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 import pytest
 from crm_platform import errors, grpc_errors
+from crm_platform.testing.tokens import admin_token
 from crm_portal.adapters.grpc_clients import (
     ANALYTICS_IDEMPOTENT_METHODS,
     CUSTOMER_IDEMPOTENT_METHODS,
@@ -23,7 +24,9 @@ from flask.testing import FlaskClient
 from google.protobuf import descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from tests.portal.unit.fakes import CUSTOMER_ID, OTHER_ID, sample_customer
+from tests.portal.unit.fakes import CUSTOMER_ID, OTHER_ID, sample_customer, verifying
+
+TOKEN = admin_token()
 
 
 @dataclass
@@ -80,7 +83,9 @@ def backend() -> Iterator[Backend]:
 
 @pytest.fixture
 def client(backend: Backend) -> FlaskClient:
-    return create_app(connect(backend.target, backend.target)).test_client()
+    client = verifying(create_app(connect(backend.target, backend.target))).test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    return client
 
 
 def test_correlation_id_and_deadline_reach_the_backend(
@@ -92,7 +97,7 @@ def test_correlation_id_and_deadline_reach_the_backend(
 
     assert response.status_code == 200
     assert backend.seen.metadata["x-correlation-id"] == "from-the-browser"
-    assert "authorization" not in backend.seen.metadata  # anonymous: no token to forward
+    assert backend.seen.metadata["authorization"] == f"Bearer {TOKEN}"  # the caller's, forwarded
     assert backend.seen.time_remaining is not None
     assert 0 < backend.seen.time_remaining <= QUERY_DEADLINE
 
@@ -114,7 +119,8 @@ def test_readiness_follows_backend_health(client: FlaskClient, backend: Backend)
 
 def test_unreachable_backend_is_503_and_not_ready() -> None:
     closed = "127.0.0.1:1"
-    client = create_app(connect(closed, closed)).test_client()
+    client = verifying(create_app(connect(closed, closed))).test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
 
     assert client.get("/api/v1/analytics/segments/demographics").status_code == 503
     assert client.get("/readyz").status_code == 503

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from crm_platform import context, errors
+from crm_platform.testing.tokens import admin_token
 from crm_portal.entrypoints.http import auth
-from crm_portal.entrypoints.http.auth import ANONYMOUS
 from flask import Request
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
@@ -66,10 +66,12 @@ def test_request_context_does_not_leak_into_the_next_request(
 def test_backend_calls_are_made_as_the_authenticated_principal(
     client: FlaskClient, customers: FakeCustomers
 ) -> None:
-    client.get(f"/api/v1/customers/{CUSTOMER_ID}")
+    token = admin_token("admin-7")
 
-    assert customers.last.principal is ANONYMOUS
-    assert ANONYMOUS.token is None  # nothing to forward until tokens are verified
+    client.get(f"/api/v1/customers/{CUSTOMER_ID}", headers={"Authorization": f"Bearer {token}"})
+
+    assert customers.last.principal.subject == "admin-7"
+    assert customers.last.principal.token == token  # forwarded to the backend
 
 
 def test_a_failed_authentication_is_a_401_problem_before_any_backend_call(

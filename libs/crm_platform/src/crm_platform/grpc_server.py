@@ -1,8 +1,11 @@
 """gRPC server bootstrap: health with real status, reflection, interceptors, graceful stop.
 
 The interceptor does, for every unary call: correlation id (from metadata, or new; echoed in
-the initial metadata), authentication (the `Authenticator` seam), domain error -> status code
-with details, a JSON access log line, and Prometheus metrics.
+the initial metadata), authentication (the `Authenticator` seam: no or a bad token is
+UNAUTHENTICATED), authorization (the service's `auth.Policy`: PERMISSION_DENIED, and a method
+the policy does not name is denied), domain error -> status code with details, a JSON access
+log line, and Prometheus metrics. Health and reflection (`grpc.*`) stay open; a streaming
+method of a product service is refused, since it would bypass these checks.
 """
 
 from __future__ import annotations
@@ -16,25 +19,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf import descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from crm_platform import context, errors, grpc_errors, metrics
+from crm_platform import auth, context, errors, grpc_errors, metrics
 from crm_platform.db import database_unavailable
 from crm_platform.readiness import Readiness
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("crm.access")
 
-# Authentication seam: metadata -> principal, or errors.Unauthenticated.
+# Authentication seam: metadata -> principal, or errors.Unauthenticated
+# (auth.grpc_authenticator verifies the caller's access token).
 Authenticator = Callable[[Mapping[str, str]], context.Principal]
-
-ANONYMOUS = context.Principal(subject="anonymous")
-
-
-def unauthenticated(metadata: Mapping[str, str]) -> context.Principal:
-    """Until token verification is configured, every caller is anonymous."""
-    return ANONYMOUS
 
 
 @dataclass(frozen=True)
@@ -47,8 +45,9 @@ class ServiceBinding:
 
 
 class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
-    def __init__(self, authenticate: Authenticator) -> None:
+    def __init__(self, authenticate: Authenticator, policy: auth.Policy) -> None:
         self.authenticate = authenticate
+        self.policy = policy
 
     def intercept_service(
         self,
@@ -56,11 +55,13 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # gen
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = continuation(details)
-        if handler is None or handler.unary_unary is None:
-            return handler  # health watch and reflection streams pass through
+        if handler is None:
+            return handler
         service, _, method = details.method.lstrip("/").partition("/")
         if service.startswith("grpc."):
-            return handler
+            return handler  # health and reflection stay open
+        if handler.unary_unary is None:
+            return _refused(handler)
         behavior = handler.unary_unary
 
         def call(request: Any, ctx: grpc.ServicerContext) -> Any:
@@ -86,8 +87,12 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # gen
         ctx.send_initial_metadata(((context.CORRELATION_HEADER, cid),))
         code = grpc.StatusCode.OK
         started = time.perf_counter()
+        subject = ""
         try:
-            principal_token = context.principal.set(self.authenticate(metadata))
+            principal = self.authenticate(metadata)
+            subject = principal.subject
+            self.policy.check(method, principal)
+            principal_token = context.principal.set(principal)
             try:
                 return behavior(request, ctx)
             finally:
@@ -95,6 +100,10 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # gen
         except errors.DomainError as exc:
             code = grpc_errors.code_for(exc)
             ctx.abort_with_status(grpc_errors.status_for(exc))
+        except auth.KeysUnavailable as exc:
+            code = grpc.StatusCode.UNAVAILABLE
+            log.warning("%s/%s: %s", service, method, exc)
+            ctx.abort(code, "the token signing keys are unavailable, retry later")
         except Exception as exc:
             aborted = _aborted_with(ctx)
             if aborted is not None:  # the servicer aborted on purpose
@@ -120,9 +129,44 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # gen
                     "grpc_code": code.name,
                     "duration_ms": round(elapsed * 1000, 2),
                     "peer": ctx.peer(),
+                    "principal": subject,
                 },
             )
             context.correlation_id.reset(cid_token)
+
+
+def _check_policy(policy: auth.Policy, bindings: list[ServiceBinding]) -> None:
+    """A rule for a method the services do not have is a typo that leaves the real method
+    denied: fail at start. Methods without a rule are denied; say so in the log."""
+    methods: set[str] = set()
+    for binding in bindings:
+        try:
+            service = descriptor_pool.Default().FindServiceByName(binding.name)
+        except KeyError:
+            return  # not described in the protobuf pool: nothing to compare with
+        methods.update(m.name for m in service.methods)
+    unknown = policy.unknown_methods(methods)
+    if unknown:
+        raise ValueError(f"the authorization policy names unknown methods: {', '.join(unknown)}")
+    for name in sorted(methods - set(policy.rules)):
+        log.warning("%s has no authorization rule: every call is denied", name)
+
+
+def _refused(handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
+    """A streaming method of a product service: refused until the chassis checks streams."""
+
+    def refuse(_request: Any, ctx: grpc.ServicerContext) -> Any:
+        ctx.abort(grpc.StatusCode.UNIMPLEMENTED, "streaming calls are not served")
+
+    kwargs = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(refuse, **kwargs)
+    if handler.stream_unary is not None:
+        return grpc.stream_unary_rpc_method_handler(refuse, **kwargs)
+    return grpc.stream_stream_rpc_method_handler(refuse, **kwargs)
 
 
 def _aborted_with(ctx: grpc.ServicerContext) -> grpc.StatusCode | None:
@@ -138,16 +182,18 @@ class GrpcServer:
         *,
         port: int,
         readiness: Readiness,
-        authenticate: Authenticator = unauthenticated,
+        authenticate: Authenticator,
+        policy: auth.Policy,
         max_workers: int = 16,
         host: str = "[::]",
     ) -> None:
+        _check_policy(policy, bindings)
         self.bindings = bindings
         self.readiness = readiness
         self.health = health.HealthServicer(experimental_non_blocking=True)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
-            interceptors=[_CallInterceptor(authenticate)],
+            interceptors=[_CallInterceptor(authenticate, policy)],
             options=[
                 ("grpc.so_reuseport", 0),  # a second process on the same port must fail
                 # Clients reconnect, and so rebalance across replicas behind a Service.

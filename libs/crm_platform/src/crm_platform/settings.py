@@ -19,6 +19,10 @@ DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "portal": (8080, 9107),  # the portal's first port is HTTP
 }
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+# Access tokens (docs/decisions/0005-access-tokens.md)
+DEFAULT_JWKS_URL = "http://127.0.0.1:8080/.well-known/jwks.json"
+DEFAULT_JWT_ISSUER = "guanxi"
+DEFAULT_JWT_AUDIENCE = "guanxi-api"
 DATABASE_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://", "sqlite://")
 
 
@@ -37,6 +41,12 @@ class ServiceSettings(BaseModel):
     metrics_port: int = Field(ge=0, le=65535)  # 0: pick any free port
     log_level: str = "INFO"
     grpc_targets: dict[str, str] = Field(default_factory=dict)
+    # where the public keys that sign access tokens come from: a JWKS file when set (tests,
+    # air-gapped setups), else the portal's JWKS URL
+    jwks_url: str = DEFAULT_JWKS_URL
+    jwks_file: Path | None = None
+    jwt_issuer: str = Field(default=DEFAULT_JWT_ISSUER, min_length=1)
+    jwt_audience: str = Field(default=DEFAULT_JWT_AUDIENCE, min_length=1)
 
     @field_validator("database_url")
     @classmethod
@@ -59,6 +69,13 @@ class ServiceSettings(BaseModel):
             raise ValueError("must start with amqp:// or amqps://")
         return value
 
+    @field_validator("jwks_url")
+    @classmethod
+    def _jwks_scheme(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -72,6 +89,8 @@ class ServiceSettings(BaseModel):
 
         Without a database URL the service uses SQLite under `CRM_DATA_DIR` (default .crm/data).
         Other services are reached at `CRM_<NAME>_GRPC_TARGET` (default 127.0.0.1:<its port>).
+        Access tokens are checked with the keys of `CRM_JWKS_FILE` when set, else of
+        `CRM_JWKS_URL`, for `CRM_JWT_ISSUER` and `CRM_JWT_AUDIENCE`.
         """
         env = os.environ if environ is None else environ
         prefix = f"CRM_{service.upper()}_"
@@ -92,6 +111,10 @@ class ServiceSettings(BaseModel):
             "metrics_port": env.get(f"{prefix}METRICS_PORT", metrics_port),
             "log_level": env.get("CRM_LOG_LEVEL", "INFO"),
             "grpc_targets": targets,
+            "jwks_url": env.get("CRM_JWKS_URL") or DEFAULT_JWKS_URL,
+            "jwks_file": env.get("CRM_JWKS_FILE") or None,
+            "jwt_issuer": env.get("CRM_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
+            "jwt_audience": env.get("CRM_JWT_AUDIENCE") or DEFAULT_JWT_AUDIENCE,
         }
         names = {
             "database_url": f"{prefix}DATABASE_URL",
@@ -100,6 +123,10 @@ class ServiceSettings(BaseModel):
             "port": f"{prefix}PORT",
             "metrics_port": f"{prefix}METRICS_PORT",
             "log_level": "CRM_LOG_LEVEL",
+            "jwks_url": "CRM_JWKS_URL",
+            "jwks_file": "CRM_JWKS_FILE",
+            "jwt_issuer": "CRM_JWT_ISSUER",
+            "jwt_audience": "CRM_JWT_AUDIENCE",
         }
         try:
             return cls.model_validate(raw)

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 
 from crm_platform import amqp, db
+from crm_platform.auth import TokenVerifier, grpc_authenticator
 from crm_platform.consumer import EventConsumer
 from crm_platform.events import source_of
 from crm_platform.grpc_server import GrpcServer
@@ -17,6 +18,7 @@ from sqlalchemy import Engine
 from crm_analytics.adapters.unit_of_work import AnalyticsUnitOfWork
 from crm_analytics.config import SERVICE_NAME
 from crm_analytics.entrypoints import grpc_api
+from crm_analytics.entrypoints.authorization import POLICY
 from crm_analytics.entrypoints.consumer import HANDLERS, SUBSCRIPTION
 
 
@@ -42,6 +44,8 @@ def build_app(settings: ServiceSettings) -> ServiceApp:
             [grpc_api.binding(grpc_api.AnalyticsServicer(uow_factory))],
             port=settings.port,
             readiness=readiness,
+            authenticate=grpc_authenticator(TokenVerifier.from_settings(settings)),
+            policy=POLICY,
         ).run(stop)
 
     consumer = EventConsumer(settings.amqp_url, SUBSCRIPTION, HANDLERS, uow_factory)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from crm_platform import amqp
+from crm_platform.auth import TokenVerifier, grpc_authenticator
 from crm_platform.db import build_engine, ping, session_factory
 from crm_platform.grpc_server import GrpcServer
 from crm_platform.readiness import Readiness
@@ -15,6 +16,7 @@ from crm_platform.settings import ServiceSettings
 from crm_customer.adapters.unit_of_work import SqlUnitOfWork
 from crm_customer.config import SERVICE_NAME, default_phone_region
 from crm_customer.entrypoints import grpc_api
+from crm_customer.entrypoints.authorization import POLICY
 from crm_customer.service_layer.handlers import CustomerHandlers
 
 
@@ -31,8 +33,15 @@ def build_app(settings: ServiceSettings) -> ServiceApp:
     )
 
     def serve_api(stop: threading.Event) -> None:
-        # Built when the role runs: a process running only the relay leaves the port free.
-        GrpcServer([grpc_api.binding(handlers)], port=settings.port, readiness=readiness).run(stop)
+        # Built when the role runs: a process running only the relay leaves the port free
+        # and needs no signing keys.
+        GrpcServer(
+            [grpc_api.binding(handlers)],
+            port=settings.port,
+            readiness=readiness,
+            authenticate=grpc_authenticator(TokenVerifier.from_settings(settings)),
+            policy=POLICY,
+        ).run(stop)
 
     relay = OutboxRelay(engine, settings.amqp_url, app_id=SERVICE_NAME)
     return ServiceApp(

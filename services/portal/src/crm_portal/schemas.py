@@ -178,3 +178,121 @@ class CustomerListQuery(PageQuery):
     tag: Tag | None = None
     source: SourceName | None = None
     q: SearchText | None = None
+
+
+# -- Responses ---------------------------------------------------------------------------------
+# What the API answers, for the OpenAPI document (adapters/mapping.py builds the JSON; the
+# tests check that what it builds validates against these). Enum values the gateway does not
+# know yet, and the unspecified ones, come out as null.
+
+RecognitionName = Literal["new", "returning", "blacklisted"]
+ActorKindName = Literal["staff", "customer", "partner", "service", "system"]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConsentState(Reply):
+    granted: bool
+    updated_at: Timestamp | None
+
+
+class Customer(Reply):
+    id: UUID
+    kind: PartyKindName | None
+    name: str
+    email: str | None
+    phone: str | None
+    region: str | None
+    city: str | None
+    birth_date: date | None
+    gender: GenderName | None
+    tags: list[str]
+    preferences: dict[str, str]
+    source: SourceName | None
+    owner_id: str | None
+    blacklisted: bool
+    blacklist_reason: str | None
+    merged_into_id: UUID | None
+    consents: dict[ConsentChannelName, ConsentState]
+    version: int
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
+
+
+class CustomerPage(Reply):
+    items: list[Customer]
+    next_page_token: str | None = Field(description="pass as page_token for the next page")
+
+
+class Recognition(Reply):
+    recognition: RecognitionName | None
+    customer: Customer | None
+
+
+class Actor(Reply):
+    subject: str
+    kind: ActorKindName | None
+
+
+class Interaction(Reply):
+    id: UUID
+    customer_id: UUID
+    channel: InteractionChannelName | None
+    summary: str
+    occurred_at: Timestamp | None
+    actor: Actor | None
+
+
+class InteractionPage(Reply):
+    items: list[Interaction]
+    next_page_token: str | None = Field(description="pass as page_token for the next page")
+
+
+class SegmentCount(Reply):
+    key: str
+    count: int
+
+
+class DemographicSegments(Reply):
+    total_customers: int
+    by_region: list[SegmentCount]
+    by_gender: list[SegmentCount]
+    by_age_band: list[SegmentCount]
+    by_source: list[SegmentCount]
+    blacklisted_customers: int
+    merged_customers: int
+    as_of: Timestamp | None
+
+
+class Liveness(Reply):
+    status: Literal["alive"]
+
+
+class Readiness(Reply):
+    status: Literal["ready"]
+    checks: dict[str, Literal["serving", "not_serving"]]
+
+
+class ProblemFieldError(Reply):
+    field: str = Field(description='dotted path into the request; "" is the body as a whole')
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: every error the API answers, as application/problem+json."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description='a URI reference; "about:blank" when the status says it all')
+    title: str
+    status: int = Field(ge=100, le=599)
+    detail: str
+    instance: str = Field(description="the request path")
+    correlation_id: str = Field(description="quote it when reporting a problem")
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description="the invalid fields, on validation problems"
+    )
+    existing_id: str | None = Field(default=None, description="the record a duplicate matches")

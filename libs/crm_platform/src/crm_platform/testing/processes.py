@@ -55,7 +55,7 @@ class ServiceProcess:
         log.close()
         return self
 
-    def wait_ready(self, url: str, timeout: float = 30.0) -> ServiceProcess:
+    def wait_ready(self, url: str, timeout: float = 120.0) -> ServiceProcess:
         def ready() -> bool:
             assert self.process is not None
             if self.process.poll() is not None:

@@ -61,6 +61,15 @@ customers = sa.Table(
 )
 # The region filter is case-insensitive.
 sa.Index("ix_customers_region", sa.func.lower(customers.c.region))
+# The region-filtered list's keyset order (migration 0002).
+sa.Index(
+    "ix_customers_live_region_created",
+    sa.func.lower(customers.c.region),
+    customers.c.created_at,
+    customers.c.id,
+    postgresql_where=LIVE,
+    sqlite_where=LIVE,
+)
 
 customer_tags = sa.Table(
     "customer_tags",

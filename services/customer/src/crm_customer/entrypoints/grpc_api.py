@@ -30,8 +30,9 @@ from crm_customer.adapters.messages import (
     customer_to_proto,
     interaction_to_proto,
 )
-from crm_customer.domain.model import PROFILE_FIELDS, Actor, PartyKind, Profile
+from crm_customer.domain.model import PROFILE_FIELDS, PartyKind, Profile
 from crm_customer.service_layer import commands
+from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.handlers import CustomerHandlers
 from crm_customer.service_layer.ports import CustomerFilters
 
@@ -49,14 +50,16 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     ) -> customer_pb2.Customer:
         profile = _profile(request.customer, PROFILE_FIELDS, default_kind=PartyKind.PERSON)
         customer = self.handlers.create_customer(
-            commands.CreateCustomer(profile, _actor(), request.idempotency_key)
+            commands.CreateCustomer(profile, _caller(), request.idempotency_key)
         )
         return customer_to_proto(customer)
 
     def GetCustomer(
         self, request: customer_pb2.GetCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
-        customer = self.handlers.get_customer(commands.GetCustomer(_uuid(request.id, "id")))
+        customer = self.handlers.get_customer(
+            commands.GetCustomer(_uuid(request.id, "id"), _caller())
+        )
         return customer_to_proto(customer)
 
     def UpdateCustomer(
@@ -69,7 +72,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
                 customer_id=customer_id,
                 changes=_profile(request.customer, names),
                 fields=names,
-                actor=_actor(),
+                caller=_caller(),
                 expected_version=request.expected_version,
             )
         )
@@ -85,7 +88,9 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             query=request.query.strip() or None,
         )
         page = self.handlers.list_customers(
-            commands.ListCustomers(filters, request.page.page_size, request.page.page_token)
+            commands.ListCustomers(
+                filters, _caller(), request.page.page_size, request.page.page_token
+            )
         )
         response = customer_pb2.ListCustomersResponse(
             customers=[customer_to_proto(c) for c in page.items]
@@ -100,7 +105,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             commands.MergeCustomers(
                 survivor_id=_uuid(request.survivor_id, "survivor_id"),
                 merged_id=_uuid(request.merged_id, "merged_id"),
-                actor=_actor(),
+                caller=_caller(),
             )
         )
         return customer_to_proto(survivor)
@@ -109,7 +114,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.BlacklistCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
         customer = self.handlers.blacklist_customer(
-            commands.BlacklistCustomer(_uuid(request.id, "id"), request.reason, _actor())
+            commands.BlacklistCustomer(_uuid(request.id, "id"), request.reason, _caller())
         )
         return customer_to_proto(customer)
 
@@ -117,7 +122,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.UnblacklistCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
         customer = self.handlers.unblacklist_customer(
-            commands.UnblacklistCustomer(_uuid(request.id, "id"), request.reason, _actor())
+            commands.UnblacklistCustomer(_uuid(request.id, "id"), request.reason, _caller())
         )
         return customer_to_proto(customer)
 
@@ -125,7 +130,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.RecognizeCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.RecognizeCustomerResponse:
         result = self.handlers.recognize_customer(
-            commands.RecognizeCustomer(email=request.email, phone=request.phone)
+            commands.RecognizeCustomer(_caller(), email=request.email, phone=request.phone)
         )
         response = customer_pb2.RecognizeCustomerResponse(
             recognition=RECOGNITIONS[result.recognition]
@@ -142,7 +147,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
                 customer_id=_uuid(request.id, "id"),
                 channel=_required_enum(request.channel, CONSENT_CHANNELS, "channel"),
                 granted=request.granted,
-                actor=_actor(),
+                caller=_caller(),
             )
         )
         return customer_to_proto(customer)
@@ -155,7 +160,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
                 customer_id=_uuid(request.customer_id, "customer_id"),
                 channel=_required_enum(request.channel, INTERACTION_CHANNELS, "channel"),
                 summary=request.summary,
-                actor=_actor(),
+                caller=_caller(),
                 occurred_at=(
                     request.occurred_at.ToDatetime(tzinfo=UTC)
                     if request.HasField("occurred_at")
@@ -171,6 +176,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         page = self.handlers.list_interactions(
             commands.ListInteractions(
                 _uuid(request.customer_id, "customer_id"),
+                _caller(),
                 request.page.page_size,
                 request.page.page_token,
             )
@@ -190,9 +196,21 @@ def binding(handlers: CustomerHandlers) -> ServiceBinding:
     )
 
 
-def _actor() -> Actor:
-    """The caller, as authenticated by the chassis interceptor for this call."""
-    return actor_from_proto(context.principal.get().as_actor())
+def _caller() -> Caller:
+    """The caller, as authenticated by the chassis interceptor for this call: the actor
+    recorded on changes is the token's kind and subject; a customer's own record is the
+    token's customer_id."""
+    principal = context.principal.get()
+    return Caller(actor_from_proto(principal.as_actor()), _own_record(principal.customer_id))
+
+
+def _own_record(customer_id: str | None) -> UUID | None:
+    if not customer_id:
+        return None
+    try:
+        return UUID(customer_id)
+    except ValueError:
+        return None  # a claim that is no id of ours: the customer sees no record
 
 
 def _uuid(value: str, field: str) -> UUID:

@@ -1,6 +1,7 @@
 """Commands (change something) and queries (read something) the handlers accept.
 
-Values are already parsed into domain types; `actor` is who asked, captured at the entrypoint.
+Values are already parsed into domain types; `caller` is who asked, taken at the entrypoint
+from the verified access token: the actor every change records, and what the caller may see.
 """
 
 from __future__ import annotations
@@ -10,18 +11,18 @@ from datetime import datetime
 from uuid import UUID
 
 from crm_customer.domain.model import (
-    Actor,
     ConsentChannel,
     InteractionChannel,
     Profile,
 )
+from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.ports import CustomerFilters
 
 
 @dataclass(frozen=True)
 class CreateCustomer:
     profile: Profile
-    actor: Actor
+    caller: Caller
     idempotency_key: str = ""  # a retry with the same key returns the first customer
 
 
@@ -30,18 +31,20 @@ class UpdateCustomer:
     customer_id: UUID
     changes: Profile  # only the fields named in `fields` are read
     fields: frozenset[str]
-    actor: Actor
+    caller: Caller
     expected_version: int = 0  # 0: no optimistic check
 
 
 @dataclass(frozen=True)
 class GetCustomer:
     customer_id: UUID
+    caller: Caller
 
 
 @dataclass(frozen=True)
 class ListCustomers:
     filters: CustomerFilters
+    caller: Caller
     page_size: int = 0
     page_token: str = ""
 
@@ -50,25 +53,26 @@ class ListCustomers:
 class MergeCustomers:
     survivor_id: UUID
     merged_id: UUID
-    actor: Actor
+    caller: Caller
 
 
 @dataclass(frozen=True)
 class BlacklistCustomer:
     customer_id: UUID
     reason: str
-    actor: Actor
+    caller: Caller
 
 
 @dataclass(frozen=True)
 class UnblacklistCustomer:
     customer_id: UUID
     reason: str
-    actor: Actor
+    caller: Caller
 
 
 @dataclass(frozen=True)
 class RecognizeCustomer:
+    caller: Caller
     email: str = ""
     phone: str = ""
 
@@ -78,7 +82,7 @@ class SetConsent:
     customer_id: UUID
     channel: ConsentChannel
     granted: bool
-    actor: Actor
+    caller: Caller
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,13 @@ class LogInteraction:
     customer_id: UUID
     channel: InteractionChannel
     summary: str
-    actor: Actor
+    caller: Caller
     occurred_at: datetime | None = None  # None: now
 
 
 @dataclass(frozen=True)
 class ListInteractions:
     customer_id: UUID
+    caller: Caller
     page_size: int = 0
     page_token: str = ""

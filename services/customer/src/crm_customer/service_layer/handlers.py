@@ -14,7 +14,6 @@ from crm_platform.errors import (
     AlreadyExists,
     Conflict,
     FieldViolation,
-    NotFound,
     ValidationFailed,
 )
 
@@ -27,6 +26,7 @@ from crm_customer.domain.model import (
     merge,
 )
 from crm_customer.service_layer import commands
+from crm_customer.service_layer.access import not_found
 from crm_customer.service_layer.ports import Cursor, UnitOfWork
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
@@ -67,6 +67,7 @@ class CustomerHandlers:
         self.new_id = new_id
 
     def create_customer(self, command: commands.CreateCustomer) -> Customer:
+        command.caller.ensure_unrestricted("register customers")
         if len(command.idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
             raise ValidationFailed(
                 FieldViolation(
@@ -86,11 +87,13 @@ class CustomerHandlers:
                     return _load(uow, first_id)
             _ensure_contacts_free(uow, customer)
             uow.customers.add(customer)
-            uow.publish(customer.pull_events(), command.actor)
+            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return customer
 
     def update_customer(self, command: commands.UpdateCustomer) -> Customer:
+        command.caller.ensure_may_see(command.customer_id)
+        command.caller.ensure_may_set(command.fields)
         if not command.fields:
             raise ValidationFailed(FieldViolation("update_mask", "name at least one field"))
         unknown = sorted(command.fields - set(PROFILE_FIELDS))
@@ -116,15 +119,17 @@ class CustomerHandlers:
             if {"email", "phone"} & set(changed):
                 _ensure_contacts_free(uow, customer)
             uow.customers.save(customer)
-            uow.publish(customer.pull_events(), command.actor)
+            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return customer
 
     def get_customer(self, query: commands.GetCustomer) -> Customer:
+        query.caller.ensure_may_see(query.customer_id)
         with self.uow_factory() as uow:
             return _load(uow, query.customer_id)
 
     def list_customers(self, query: commands.ListCustomers) -> Page[Customer]:
+        query.caller.ensure_unrestricted("list customers")
         limit = paging.page_size(query.page_size)
         after = _decode_cursor(query.page_token)
         with self.uow_factory() as uow:
@@ -132,6 +137,7 @@ class CustomerHandlers:
         return _page(rows, limit, lambda c: (c.created_at, c.id))
 
     def merge_customers(self, command: commands.MergeCustomers) -> Customer:
+        command.caller.ensure_unrestricted("merge customers")
         with self.uow_factory() as uow:
             survivor = _load(uow, command.survivor_id)
             merged = _load(uow, command.merged_id)
@@ -141,29 +147,32 @@ class CustomerHandlers:
             uow.customers.save(merged)
             uow.customers.save(survivor)
             uow.interactions.reassign(merged.id, survivor.id)
-            uow.publish([*survivor.pull_events(), *merged.pull_events()], command.actor)
+            uow.publish([*survivor.pull_events(), *merged.pull_events()], command.caller.actor)
             uow.commit()
         return survivor
 
     def blacklist_customer(self, command: commands.BlacklistCustomer) -> Customer:
+        command.caller.ensure_unrestricted("blacklist customers")
         with self.uow_factory() as uow:
             customer = _load(uow, command.customer_id)
             customer.blacklist(command.reason, now=self.clock())
             uow.customers.save(customer)
-            uow.publish(customer.pull_events(), command.actor)
+            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return customer
 
     def unblacklist_customer(self, command: commands.UnblacklistCustomer) -> Customer:
+        command.caller.ensure_unrestricted("lift a blacklisting")
         with self.uow_factory() as uow:
             customer = _load(uow, command.customer_id)
             customer.unblacklist(command.reason, now=self.clock())
             uow.customers.save(customer)
-            uow.publish(customer.pull_events(), command.actor)
+            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return customer
 
     def recognize_customer(self, query: commands.RecognizeCustomer) -> Recognized:
+        query.caller.ensure_unrestricted("recognize customers")
         email = normalize_email(query.email, field="email") if query.email.strip() else None
         phone = (
             normalize_phone(query.phone, default_region=self.phone_region, field="phone")
@@ -183,15 +192,17 @@ class CustomerHandlers:
         return Recognized(recognition, survivor)
 
     def set_consent(self, command: commands.SetConsent) -> Customer:
+        command.caller.ensure_may_see(command.customer_id)
         with self.uow_factory() as uow:
             customer = _load(uow, command.customer_id)
             if customer.set_consent(command.channel, command.granted, now=self.clock()):
                 uow.customers.save(customer)
-                uow.publish(customer.pull_events(), command.actor)
+                uow.publish(customer.pull_events(), command.caller.actor)
                 uow.commit()
         return customer
 
     def log_interaction(self, command: commands.LogInteraction) -> Interaction:
+        command.caller.ensure_may_see(command.customer_id)
         with self.uow_factory() as uow:
             customer = _load(uow, command.customer_id)
             interaction = customer.log_interaction(
@@ -199,15 +210,16 @@ class CustomerHandlers:
                 channel=command.channel,
                 summary=command.summary,
                 occurred_at=command.occurred_at,
-                actor=command.actor,
+                actor=command.caller.actor,
                 now=self.clock(),
             )
             uow.interactions.add(interaction)
-            uow.publish(customer.pull_events(), command.actor)
+            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return interaction
 
     def list_interactions(self, query: commands.ListInteractions) -> Page[Interaction]:
+        query.caller.ensure_may_see(query.customer_id)
         limit = paging.page_size(query.page_size)
         before = _decode_cursor(query.page_token)
         with self.uow_factory() as uow:
@@ -219,7 +231,7 @@ class CustomerHandlers:
 def _load(uow: UnitOfWork, customer_id: UUID) -> Customer:
     customer = uow.customers.get(customer_id)
     if customer is None:
-        raise NotFound(f"customer {customer_id} not found")
+        raise not_found(customer_id)
     return customer
 
 

@@ -1,21 +1,31 @@
-"""Authentication seam: who is calling, decided once per /api request.
+"""Authentication seam: who is calling, decided once per request to a protected route.
 
-`authenticate` is the one place that will verify tokens (the identity issue): read the
-`Authorization: Bearer <jwt>` header, verify signature, iss, aud and exp against the portal's
-JWKS, raise `crm_platform.errors.Unauthenticated` (-> 401 problem) when that fails, and return
-the principal with its subject, kind, roles and the token itself, which the gRPC client forwards
-to the services as `authorization` metadata so that they verify it again.
+`authenticate` reads `Authorization: Bearer <jwt>` and has the app's token verifier (a
+`crm_platform.auth.TokenVerifier` over the portal's own signing keys, set by the bootstrap)
+check signature, kid, iss, aud and exp; a bad token raises `crm_platform.errors.Unauthenticated`
+(-> 401 problem). The principal keeps the token, which the gRPC client forwards to the services
+as `authorization` metadata so that they verify it again. Without a header, or on an app
+without a verifier, the caller is anonymous (and protected routes answer 401).
 """
 
 from __future__ import annotations
 
+from crm_platform.auth import TokenVerifier, bearer_token
 from crm_platform.context import Principal
 from crm_proto.crm.common.v1 import common_pb2
-from flask import Request
+from flask import Flask, Request, current_app
 
 ANONYMOUS = Principal(subject="anonymous", kind=common_pb2.ACTOR_KIND_UNSPECIFIED)
+VERIFIER_KEY = "crm_portal.token_verifier"
+
+
+def use_verifier(app: Flask, verifier: TokenVerifier) -> None:
+    app.extensions[VERIFIER_KEY] = verifier
 
 
 def authenticate(request: Request) -> Principal:
-    """Until token verification arrives, every caller is anonymous (and carries no token)."""
-    return ANONYMOUS
+    verifier: TokenVerifier | None = current_app.extensions.get(VERIFIER_KEY)
+    header = request.headers.get("Authorization")
+    if verifier is None or header is None:
+        return ANONYMOUS
+    return verifier.verify(bearer_token(header))

@@ -134,6 +134,10 @@ def from_http_exception(error: HTTPException) -> Problem:
         problem.detail = f"the request body is larger than {MAX_BODY_BYTES} bytes"
     if status == 404:
         problem.detail = f"no resource at {request.path}"
+    if status == 401:
+        problem.headers["WWW-Authenticate"] = "Bearer"
+    if status == 429:  # the limiter's description is the limit, e.g. "600 per 1 minute"
+        problem.detail = f"too many requests: the limit is {problem.detail}; see Retry-After"
     return problem
 
 

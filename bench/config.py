@@ -1,0 +1,48 @@
+"""How big a run is: BENCH_SCALE=small (development, under 5 minutes) or full (the default)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    warmup: float  # seconds of load before measuring
+    duration: float  # seconds measured per load (ours and the baseline each)
+    clients: int  # concurrent HTTP clients for read and write
+    client_processes: int  # the load generator's processes (clients are threads in them)
+    read_customers: int  # customers created for the read scenario
+    relay_rows: int
+    latency_rate: float  # events per second
+    latency_duration: float
+    import_rows: int
+    list_clients: int
+    list_page_size: int
+    list_pages_per_walk: int
+
+    def settings(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+SCALES = {
+    "small": Scale(
+        name="small", warmup=2, duration=10, clients=16, client_processes=4,
+        read_customers=500, relay_rows=10_000, latency_rate=200, latency_duration=15,
+        import_rows=50_000, list_clients=8, list_page_size=50, list_pages_per_walk=10,
+    ),
+    "full": Scale(
+        name="full", warmup=5, duration=45, clients=16, client_processes=4,
+        read_customers=5000, relay_rows=100_000, latency_rate=200, latency_duration=60,
+        import_rows=1_000_000, list_clients=8, list_page_size=50, list_pages_per_walk=20,
+    ),
+}  # fmt: skip
+
+
+def current_scale() -> Scale:
+    name = os.environ.get("BENCH_SCALE", "full").strip().lower()
+    if name not in SCALES:
+        raise SystemExit(f"BENCH_SCALE must be one of {', '.join(SCALES)}, not {name!r}")
+    return SCALES[name]

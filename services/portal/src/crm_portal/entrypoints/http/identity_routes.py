@@ -1,0 +1,538 @@
+"""Identity routes: the OAuth 2.0 token and revocation endpoints, the JWKS, the admin API
+(accounts, machine clients, signing keys) and the customer portal (registration, own record).
+
+Token endpoint errors follow RFC 6749 section 5.2 inside a problem document: the body is
+`application/problem+json` with the OAuth members `error` and `error_description` next to the
+problem's own (`type` is `/problems/oauth/<error>`), status 400, or 401 for `invalid_client`.
+OAuth clients read `error`; everything else reads a problem like any other.
+
+Login attempts are limited per client address (failed grants of any kind) and per username
+(failed password grants): a breach answers 429 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import unquote_plus
+from uuid import UUID
+
+from crm_platform import context
+from crm_platform.auth import Allow
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from pydantic import BaseModel, ValidationError
+
+from crm_portal import identity_schemas as schemas
+from crm_portal import schemas as api_schemas
+from crm_portal.adapters import mapping
+from crm_portal.adapters.customer_directory import BackendCustomerDirectory
+from crm_portal.domain.identity import (
+    AccountKind,
+    MachineClient,
+    Role,
+    Scope,
+    SigningKey,
+    User,
+    parse_roles,
+)
+from crm_portal.entrypoints.http import inputs
+from crm_portal.entrypoints.http.limits import client_address, limiter
+from crm_portal.entrypoints.http.operations import PUBLIC, Answer, operation
+from crm_portal.entrypoints.http.problems import MEDIA_TYPE, Problem
+from crm_portal.entrypoints.http.routes import backends
+from crm_portal.service_layer.identity import IdentityService, IssuedTokens, OAuthError
+from crm_portal.service_layer.ports import ProfileFields
+
+IDENTITY_KEY = "crm_portal.identity"
+LOGIN_LIMIT_PER_ADDRESS = "CRM_PORTAL_LOGIN_LIMIT_PER_ADDRESS"
+LOGIN_LIMIT_PER_USERNAME = "CRM_PORTAL_LOGIN_LIMIT_PER_USERNAME"
+REGISTRATION_LIMIT = "CRM_PORTAL_REGISTRATION_LIMIT"
+DEFAULT_LIMITS = {
+    LOGIN_LIMIT_PER_ADDRESS: "30/minute;300/hour",
+    LOGIN_LIMIT_PER_USERNAME: "5/minute;30/hour",
+    REGISTRATION_LIMIT: "20/hour",
+}
+FORM = "application/x-www-form-urlencoded"
+JWKS_MAX_AGE = 60  # seconds; verifiers also refetch on an unknown kid
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 section 5.1
+
+ADMIN = Allow(roles={Role.ADMIN.value}, scopes={Scope.IDENTITY_ADMIN.value})
+OWN_RECORD = Allow(customers=True)
+USER_ID = {"user_id": "the account's id"}
+CLIENT_ID = {"client_id": "the machine client's id"}
+
+M = TypeVar("M", bound=BaseModel)
+
+identity = Blueprint("identity", __name__)
+
+
+def provide(app: Flask, service: IdentityService, limits: Mapping[str, str] | None = None) -> None:
+    """Give `app` its identity service and the login and registration limits."""
+    app.extensions[IDENTITY_KEY] = service
+    for name, default in DEFAULT_LIMITS.items():
+        app.config[name] = (limits or {}).get(name) or default
+
+
+def service() -> IdentityService:
+    found: IdentityService | None = current_app.extensions.get(IDENTITY_KEY)
+    if found is None:
+        raise Problem(503, "identity is not configured on this gateway")
+    return found
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+
+def _time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def user_to_json(user: User) -> dict[str, Any]:
+    return {
+        "id": str(user.id),
+        "email": user.email,
+        "kind": user.kind.value,
+        "name": user.name,
+        "roles": sorted(role.value for role in user.roles),
+        "customer_id": str(user.customer_id) if user.customer_id else None,
+        "partner_id": user.partner_id,
+        "disabled": user.disabled,
+        "created_at": _time(user.created_at),
+        "updated_at": _time(user.updated_at),
+        "last_login_at": _time(user.last_login_at),
+    }
+
+
+def client_to_json(client: MachineClient) -> dict[str, Any]:
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "scopes": sorted(scope.value for scope in client.scopes),
+        "active": client.active,
+        "created_at": _time(client.created_at),
+        "revoked_at": _time(client.revoked_at),
+    }
+
+
+def key_to_json(key: SigningKey) -> dict[str, Any]:
+    return {
+        "kid": key.kid,
+        "active": key.active,
+        "created_at": _time(key.created_at),
+        "retired_at": _time(key.retired_at),
+        "published_until": _time(key.published_until),
+    }
+
+
+def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    response = jsonify(payload)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def oauth_error_response(error: OAuthError) -> Response:
+    body = {
+        "type": f"/problems/oauth/{error.error}",
+        "title": "Client authentication failed" if error.status == 401 else "Token request refused",
+        "status": error.status,
+        "detail": error.description,
+        "instance": request.path,
+        "correlation_id": context.current_correlation_id(),
+        "error": error.error,
+        "error_description": error.description,
+    }
+    headers = dict(NO_STORE)
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="guanxi"'
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status=error.status,
+        mimetype=MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+identity.register_error_handler(OAuthError, oauth_error_response)
+
+
+# -- OAuth parameters -------------------------------------------------------------------------
+
+
+def _raw_oauth_params() -> dict[str, Any]:
+    """The request's parameters, form-encoded or JSON; invalid_request when neither."""
+    if request.mimetype == FORM:
+        repeated = [name for name in request.form if len(request.form.getlist(name)) > 1]
+        if repeated:
+            raise OAuthError("invalid_request", f"repeated parameters: {', '.join(repeated)}")
+        return request.form.to_dict()
+    if request.mimetype == "application/json":
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise OAuthError("invalid_request", "the body is not a JSON object")
+        return data
+    raise OAuthError("invalid_request", f"send the parameters as {FORM} (or application/json)")
+
+
+def _oauth_params(model: type[M]) -> M:
+    try:
+        return model.model_validate(_raw_oauth_params())
+    except ValidationError as exc:
+        fields = ", ".join(
+            ".".join(str(part) for part in error["loc"]) or "body" for error in exc.errors()
+        )
+        raise OAuthError("invalid_request", f"missing or invalid parameters: {fields}") from None
+
+
+def _param(name: str) -> str:
+    """One raw parameter for the limiter's keys; empty when absent or unreadable."""
+    try:
+        value = _raw_oauth_params().get(name)
+    except OAuthError:
+        return ""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _not_password_grant() -> bool:
+    return _param("grant_type") != "password"
+
+
+def _username_key() -> str:
+    return "login-username:" + _param("username").lower()[:254]
+
+
+def _refused(response: Response) -> bool:
+    """Only refused attempts count: a user who signs in fine is never locked out."""
+    return response.status_code in (400, 401)
+
+
+def _login_limit_per_address() -> str:
+    value: str = (
+        current_app.config.get(LOGIN_LIMIT_PER_ADDRESS) or DEFAULT_LIMITS[LOGIN_LIMIT_PER_ADDRESS]
+    )
+    return value
+
+
+def _login_limit_per_username() -> str:
+    value: str = (
+        current_app.config.get(LOGIN_LIMIT_PER_USERNAME) or DEFAULT_LIMITS[LOGIN_LIMIT_PER_USERNAME]
+    )
+    return value
+
+
+def _registration_limit() -> str:
+    value: str = current_app.config.get(REGISTRATION_LIMIT) or DEFAULT_LIMITS[REGISTRATION_LIMIT]
+    return value
+
+
+def _client_credentials(params: schemas.TokenRequest) -> tuple[str, str]:
+    """From HTTP Basic (each part form-encoded, RFC 6749 section 2.3.1) or the body; using
+    both at once is refused."""
+    basic = request.authorization
+    in_body = params.client_id is not None or params.client_secret is not None
+    if basic is not None and basic.type == "basic":
+        if in_body:
+            raise OAuthError("invalid_request", "authenticate the client one way, not two")
+        return unquote_plus(basic.username or ""), unquote_plus(basic.password or "")
+    if params.client_id and params.client_secret:
+        return params.client_id, params.client_secret
+    raise OAuthError("invalid_client", "client authentication is required", status=401)
+
+
+def _token_reply(issued: IssuedTokens) -> Response:
+    body: dict[str, Any] = {
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+    }
+    if issued.refresh_token is not None:
+        body["refresh_token"] = issued.refresh_token
+    body["scope"] = issued.scope
+    return _json(body, headers=NO_STORE)
+
+
+# -- OAuth endpoints --------------------------------------------------------------------------
+
+
+@operation(
+    identity, "POST", "/api/v1/auth/token",
+    summary="Get an access token", tags=["auth"], allow=PUBLIC,
+    body=schemas.TokenRequest, form=True,
+    responses={200: Answer("The tokens (RFC 6749 section 5.1)", schemas.TokenReply)},
+    problems=[400, 401, 429],
+)  # fmt: skip
+@limiter.limit(
+    _login_limit_per_address, key_func=lambda: "login-address:" + client_address(),
+    deduct_when=_refused, override_defaults=True,
+)  # fmt: skip
+@limiter.limit(
+    _login_limit_per_username, key_func=_username_key,
+    exempt_when=_not_password_grant, deduct_when=_refused, override_defaults=True,
+)  # fmt: skip
+def issue_token() -> Response:
+    """OAuth 2.0 token endpoint: `grant_type=password` (username is the email),
+    `refresh_token` (the refresh token is replaced by a new one at every use; presenting a
+    replaced one revokes every token of that login) or `client_credentials` (machine
+    clients). Parameters form-encoded or JSON. Errors carry the OAuth `error` member
+    (invalid_request, invalid_client, invalid_grant, invalid_scope, unsupported_grant_type)."""
+    params = _oauth_params(schemas.TokenRequest)
+    identities = service()
+    if params.grant_type == "password":
+        if not params.username or not params.password:
+            raise OAuthError("invalid_request", "username and password are required")
+        return _token_reply(
+            identities.password_grant(params.username, params.password, params.scope)
+        )
+    if params.grant_type == "refresh_token":
+        if not params.refresh_token:
+            raise OAuthError("invalid_request", "refresh_token is required")
+        return _token_reply(identities.refresh_grant(params.refresh_token, params.scope))
+    if params.grant_type == "client_credentials":
+        client_id, client_secret = _client_credentials(params)
+        return _token_reply(
+            identities.client_credentials_grant(client_id, client_secret, params.scope)
+        )
+    raise OAuthError("unsupported_grant_type", f"grant_type {params.grant_type!r} is not supported")
+
+
+@operation(
+    identity, "POST", "/api/v1/auth/revoke",
+    summary="Revoke a token", tags=["auth"], allow=PUBLIC,
+    body=schemas.RevokeRequest, form=True,
+    responses={200: Answer("Revoked, or not a token this portal knows (RFC 7009)")},
+    problems=[400],
+)  # fmt: skip
+def revoke_token() -> Response:
+    """RFC 7009. A refresh token is revoked together with every token of the same login.
+    An access token cannot be recalled: it expires within minutes."""
+    params = _oauth_params(schemas.RevokeRequest)
+    service().revoke(params.token)
+    return Response(status=200, headers=NO_STORE)
+
+
+@operation(
+    identity, "GET", "/.well-known/jwks.json",
+    summary="The keys that sign access tokens", tags=["auth"], allow=PUBLIC,
+    responses={200: Answer("JSON Web Key Set (RFC 7517): the active key and those retired "
+                           "while tokens they signed may still be valid", schemas.Jwks)},
+)  # fmt: skip
+def jwks() -> Response:
+    return _json(service().jwks(), headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"})
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+@operation(
+    identity, "POST", "/api/v1/admin/users",
+    summary="Create an account", tags=["admin"], allow=ADMIN, body=schemas.UserCreate,
+    responses={201: Answer("The new account", schemas.User, headers=("Location",))},
+    problems=[409],
+)  # fmt: skip
+def create_user(body: schemas.UserCreate) -> Response:
+    """A staff account (staff roles) or a partner user (`kind: partner`, role partner_user and
+    the `partner_id`). A taken email is a 409."""
+    user = service().create_user(
+        email=str(body.email),
+        password=body.password,
+        kind=AccountKind(body.kind),
+        roles=parse_roles(body.roles),
+        name=body.name,
+        partner_id=body.partner_id,
+    )
+    response = _json(user_to_json(user), 201)
+    response.headers["Location"] = url_for(".get_user", user_id=user.id)
+    return response
+
+
+@operation(
+    identity, "GET", "/api/v1/admin/users",
+    summary="List accounts", tags=["admin"], allow=ADMIN, query=schemas.UserListQuery,
+    responses={200: Answer("A page of accounts, by email", schemas.UserPage)},
+)  # fmt: skip
+def list_users(query: schemas.UserListQuery) -> Response:
+    page = service().list_users(
+        AccountKind(query.kind) if query.kind else None,
+        query.page_size or 0,
+        query.page_token or "",
+    )
+    return _json(
+        {
+            "items": [user_to_json(user) for user in page.items],
+            "next_page_token": page.next_page_token or None,
+        }
+    )
+
+
+@operation(
+    identity, "GET", "/api/v1/admin/users/<uuid:user_id>",
+    summary="Get an account", tags=["admin"], allow=ADMIN, path_params=USER_ID,
+    responses={200: Answer("The account", schemas.User)},
+)  # fmt: skip
+def get_user(user_id: UUID) -> Response:
+    return _json(user_to_json(service().get_user(user_id)))
+
+
+@operation(
+    identity, "PATCH", "/api/v1/admin/users/<uuid:user_id>",
+    summary="Change an account's roles, name or state", tags=["admin"], allow=ADMIN,
+    body=schemas.UserPatch, path_params=USER_ID,
+    responses={200: Answer("The account", schemas.User)},
+    problems=[409],
+)  # fmt: skip
+def update_user(user_id: UUID, body: schemas.UserPatch) -> Response:
+    """`disabled: true` also revokes the account's refresh tokens. The last active admin can
+    be neither disabled nor demoted (409), and an admin cannot disable themselves (403)."""
+    account = service().update_user(
+        user_id,
+        roles=parse_roles(body.roles) if body.roles is not None else None,
+        disabled=body.disabled,
+        name=body.name,
+        rename="name" in body.model_fields_set,
+        actor_id=context.principal.get().subject,
+    )
+    return _json(user_to_json(account))
+
+
+# -- machine clients --------------------------------------------------------------------------
+
+
+@operation(
+    identity, "POST", "/api/v1/admin/clients",
+    summary="Create a machine client", tags=["admin"], allow=ADMIN, body=schemas.ClientCreate,
+    responses={201: Answer("The client with its secret, shown this once", schemas.NewClient)},
+)  # fmt: skip
+def create_client(body: schemas.ClientCreate) -> Response:
+    """For an enterprise system: it gets tokens with `grant_type=client_credentials` and the
+    secret answered here, which is not stored and cannot be shown again."""
+    created = service().create_client(body.name, frozenset(Scope(s) for s in body.scopes))
+    payload = client_to_json(created.client) | {"client_secret": created.secret}
+    return _json(payload, 201, headers={"Cache-Control": "no-store"})
+
+
+@operation(
+    identity, "GET", "/api/v1/admin/clients",
+    summary="List machine clients", tags=["admin"], allow=ADMIN,
+    responses={200: Answer("Every machine client, newest first", schemas.ClientList)},
+)  # fmt: skip
+def list_clients() -> Response:
+    return _json({"items": [client_to_json(client) for client in service().list_clients()]})
+
+
+@operation(
+    identity, "POST", "/api/v1/admin/clients/<uuid:client_id>/revoke",
+    summary="Revoke a machine client", tags=["admin"], allow=ADMIN, path_params=CLIENT_ID,
+    responses={200: Answer("The revoked client", schemas.Client)},
+)  # fmt: skip
+def revoke_client(client_id: UUID) -> Response:
+    """No token is issued to it any more; those it has expire within minutes."""
+    return _json(client_to_json(service().revoke_client(client_id)))
+
+
+# -- signing keys -----------------------------------------------------------------------------
+
+
+@operation(
+    identity, "POST", "/api/v1/admin/keys/rotate",
+    summary="Rotate the signing key", tags=["admin"], allow=ADMIN,
+    responses={201: Answer("The new signing key", schemas.SigningKey)},
+)  # fmt: skip
+def rotate_keys() -> Response:
+    """A new key signs from now on. The previous one stays in the JWKS until every token it
+    signed has expired, so nobody is logged out."""
+    return _json(key_to_json(service().rotate_keys()), 201)
+
+
+@operation(
+    identity, "GET", "/api/v1/admin/keys",
+    summary="List the signing keys", tags=["admin"], allow=ADMIN,
+    responses={200: Answer("Every signing key, newest first", schemas.SigningKeyList)},
+)  # fmt: skip
+def list_keys() -> Response:
+    return _json({"items": [key_to_json(key) for key in service().list_keys()]})
+
+
+# -- customer portal --------------------------------------------------------------------------
+
+
+@operation(
+    identity, "POST", "/api/v1/portal/register",
+    summary="Register as a customer", tags=["portal"], allow=PUBLIC, body=schemas.Registration,
+    responses={201: Answer("The new login and customer record", schemas.RegistrationReply,
+                           headers=("Location",))},
+    problems=[403, 409, 429],
+)  # fmt: skip
+@limiter.limit(
+    _registration_limit, key_func=lambda: "registration:" + client_address(),
+    override_defaults=True,
+)  # fmt: skip
+def register(body: schemas.Registration) -> Response:
+    """Creates the customer record (source `portal`) and a login linked to it; then get a
+    token with `grant_type=password`. An email or phone that belongs to a customer already,
+    or an email with a login, is a 409 (without saying whose); a blacklisted email or phone
+    cannot register (403)."""
+    profile = ProfileFields(
+        name=body.name,
+        email=str(body.email),
+        phone=body.phone,
+        region=body.region,
+        city=body.city,
+        birth_date=body.birth_date.isoformat() if body.birth_date else None,
+        gender=body.gender,
+        preferences=body.preferences,
+    )
+    directory = BackendCustomerDirectory(backends().customers)
+    registration = service().register_customer(body.password, profile, directory)
+    response = _json(
+        {"account": user_to_json(registration.user), "customer": registration.customer.record},
+        201,
+    )
+    response.headers["Location"] = url_for(".own_record")
+    return response
+
+
+def _own_customer_id() -> str:
+    customer_id = context.principal.get().customer_id
+    if customer_id is None:  # the rule lets only customers in; kept for the type
+        raise Problem(403, "only customers have an own record")
+    return customer_id
+
+
+def _customer_reply(customer: Any) -> Response:
+    response = _json(mapping.customer_to_json(customer))
+    response.set_etag(str(customer.version))
+    return response
+
+
+@operation(
+    identity, "GET", "/api/v1/portal/me",
+    summary="Get my customer record", tags=["portal"], allow=OWN_RECORD,
+    responses={200: Answer("The caller's customer record", api_schemas.Customer,
+                           headers=("ETag",))},
+)  # fmt: skip
+def own_record() -> Response:
+    request_ = mapping.get_customer_request(_own_customer_id())
+    return _customer_reply(backends().customers.get_customer(request_))
+
+
+@operation(
+    identity, "PATCH", "/api/v1/portal/me",
+    summary="Change my customer record", tags=["portal"], allow=OWN_RECORD,
+    body=schemas.ProfilePatch,
+    headers={"If-Match": "the ETag of the record read before: the change applies only to it"},
+    responses={200: Answer("The caller's customer record", api_schemas.Customer,
+                           headers=("ETag",))},
+    problems=[409],
+)  # fmt: skip
+def change_own_record(body: schemas.ProfilePatch) -> Response:
+    """Profile fields only (name, phone, region, city, birth date, gender, preferences); any
+    other field is refused (422)."""
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    patch = api_schemas.CustomerPatch.model_validate(changes)
+    version = inputs.expected_version(body.version)
+    update = mapping.update_customer_request(_own_customer_id(), patch, version)
+    return _customer_reply(backends().customers.update_customer(update))

@@ -1,0 +1,376 @@
+"""Token verification, key sources and the authorization policy, without a server."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from crm_platform import errors
+from crm_platform.auth import (
+    Allow,
+    FileKeys,
+    KeysUnavailable,
+    Policy,
+    RemoteKeys,
+    StaticKeys,
+    TokenVerifier,
+    bearer_token,
+    grpc_authenticator,
+    parse_jwks,
+)
+from crm_platform.context import Principal
+from crm_platform.settings import ServiceSettings
+from crm_platform.testing.tokens import (
+    TEST_KEY,
+    SigningKey,
+    claims_for,
+    customer_token,
+    hs256_with_public_key,
+    issue_token,
+    jwks,
+    partner_token,
+    service_token,
+    sign,
+    staff_token,
+    tampered,
+    token_verifier,
+    unsigned_token,
+    write_jwks,
+)
+from crm_proto.crm.common.v1 import common_pb2
+
+OTHER_KEY = SigningKey.generate("other-key")
+
+
+def rejected(token: str, verifier: TokenVerifier | None = None) -> str:
+    """The message of the Unauthenticated error verifying `token` raises."""
+    with pytest.raises(errors.Unauthenticated) as error:
+        (verifier or token_verifier()).verify(token)
+    return str(error.value)
+
+
+def test_a_valid_staff_token_becomes_a_principal_that_keeps_the_token() -> None:
+    token = issue_token("user-42", roles=["sales_rep", "marketer"])
+
+    principal = token_verifier().verify(token)
+
+    assert principal == Principal(
+        subject="user-42",
+        kind=common_pb2.ACTOR_KIND_STAFF,
+        roles=frozenset({"sales_rep", "marketer"}),
+        scopes=frozenset(),
+        token=token,
+    )
+
+
+def test_customer_partner_and_service_tokens_carry_their_ids_and_scopes() -> None:
+    verifier = token_verifier()
+
+    customer = verifier.verify(customer_token("c-1"))
+    partner = verifier.verify(partner_token("p-1"))
+    client = verifier.verify(service_token("customers:read", "analytics:read"))
+
+    assert (customer.kind, customer.customer_id, customer.partner_id) == (
+        common_pb2.ACTOR_KIND_CUSTOMER,
+        "c-1",
+        None,
+    )
+    assert (partner.kind, partner.partner_id, partner.customer_id) == (
+        common_pb2.ACTOR_KIND_PARTNER,
+        "p-1",
+        None,
+    )
+    assert client.kind == common_pb2.ACTOR_KIND_SERVICE
+    assert client.scopes == {"customers:read", "analytics:read"}
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (unsigned_token(), "must be signed with EdDSA, not 'none'"),
+        (hs256_with_public_key(), "must be signed with EdDSA, not 'HS256'"),
+        (issue_token(expires_in=-120), "has expired"),
+        (issue_token(audience="another-api"), "not meant for this API"),
+        (issue_token(issuer="someone-else"), "unknown issuer"),
+        (tampered(issue_token(roles=["analyst"]), roles=["admin"]), "signature is not valid"),
+        (tampered(customer_token("c-1"), customer_id="c-2"), "signature is not valid"),
+        (issue_token(key=OTHER_KEY), "signing key 'other-key' is unknown"),
+        (sign(claims_for(), TEST_KEY, kid="made-up"), "signing key 'made-up' is unknown"),
+        (sign(claims_for(), OTHER_KEY, kid=TEST_KEY.kid), "signature is not valid"),
+        ("not-a-jwt", "malformed"),
+        ("a.b.c", "malformed"),
+        ("", "empty or too long"),
+        ("x" * 10_000, "empty or too long"),
+    ],
+    ids=[
+        "alg-none",
+        "hs256-with-public-key",
+        "expired",
+        "wrong-aud",
+        "wrong-iss",
+        "tampered-roles",
+        "tampered-customer-id",
+        "unknown-kid",
+        "made-up-kid",
+        "wrong-key-for-kid",
+        "garbage",
+        "garbage-segments",
+        "empty",
+        "oversized",
+    ],
+)
+def test_forged_and_invalid_tokens_are_unauthenticated(token: str, message: str) -> None:
+    assert message in rejected(token)
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "iss", "aud", "sub", "kind"])
+def test_a_token_without_a_required_claim_is_unauthenticated(claim: str) -> None:
+    claims = claims_for()
+    del claims[claim]
+
+    assert claim in rejected(sign(claims))
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"kind": "robot"}, "kind 'robot' is unknown"),
+        ({"sub": "  "}, "sub claim is empty"),
+        ({"roles": "admin"}, "roles claim must be a list"),
+        ({"scope": ["customers:read"]}, "scope claim must be a string"),
+        ({"kind": "customer", "roles": ["customer"]}, "needs a customer_id claim"),
+        ({"kind": "partner", "roles": ["partner_user"]}, "needs a partner_id claim"),
+        ({"nbf": int(time.time()) + 3600}, "not yet valid"),
+        ({"iat": int(time.time()) + 3600}, "not yet valid"),
+    ],
+)
+def test_malformed_claims_are_unauthenticated(extra: dict[str, Any], message: str) -> None:
+    assert message in rejected(sign(claims_for(extra=extra)))
+
+
+def test_a_token_a_little_past_its_expiry_is_accepted_within_the_leeway() -> None:
+    token = issue_token(issued_at=time.time() - 310, expires_in=300)  # expired 10 s ago
+
+    assert token_verifier().verify(token).subject == "test-admin"
+    assert "expired" in rejected(token, TokenVerifier(StaticKeys(jwks()), leeway=0))
+
+
+def test_the_header_cannot_choose_a_key_of_another_type() -> None:
+    """A JWKS entry that is not an Ed25519 public key is never used to verify."""
+    document = jwks()
+    document["keys"].append({"kty": "oct", "k": "c2VjcmV0", "kid": "shared", "alg": "HS256"})
+    private = dict(TEST_KEY.public_jwk(), kid="with-private-part", d="AAAA")
+    document["keys"].append(private)
+
+    assert set(parse_jwks(document)) == {TEST_KEY.kid}
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (None, "an access token is required"),
+        ("", "an access token is required"),
+        ("Basic dXNlcjpwYXNz", "must be 'Bearer <token>'"),
+        ("Bearer", "must be 'Bearer <token>'"),
+        ("Bearer a b", "must be 'Bearer <token>'"),
+    ],
+)
+def test_a_missing_or_malformed_authorization_value_is_unauthenticated(
+    header: str | None, message: str
+) -> None:
+    with pytest.raises(errors.Unauthenticated, match=message):
+        bearer_token(header)
+
+
+def test_the_grpc_authenticator_reads_the_bearer_token_of_the_metadata() -> None:
+    token = staff_token("analyst")
+    authenticate = grpc_authenticator(token_verifier())
+
+    assert authenticate({"authorization": f"bearer {token}"}).roles == {"analyst"}
+    with pytest.raises(errors.Unauthenticated):
+        authenticate({})
+
+
+# -- key sources --------------------------------------------------------------------------------
+
+
+class FakeJwksEndpoint:
+    def __init__(self, *keys: SigningKey) -> None:
+        self.document: Mapping[str, Any] = jwks(*keys)
+        self.calls = 0
+        self.down = False
+
+    def __call__(self, url: str, timeout: float) -> Mapping[str, Any]:
+        self.calls += 1
+        if self.down:
+            raise OSError("connection refused")
+        return self.document
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_remote_keys_are_fetched_once_and_cached() -> None:
+    endpoint = FakeJwksEndpoint(TEST_KEY)
+    verifier = TokenVerifier(RemoteKeys("http://portal/jwks", fetch=endpoint))
+
+    for _ in range(5):
+        verifier.verify(issue_token())
+
+    assert endpoint.calls == 1
+
+
+def test_an_unknown_kid_refetches_once_then_waits_before_asking_again() -> None:
+    clock = Clock()
+    endpoint = FakeJwksEndpoint(TEST_KEY)
+    keys = RemoteKeys("http://portal/jwks", fetch=endpoint, refetch_interval=30, clock=clock)
+    verifier = TokenVerifier(keys)
+    verifier.verify(issue_token())
+
+    for _ in range(10):  # a flood of made-up kids: one refetch only
+        rejected(sign(claims_for(), OTHER_KEY), verifier)
+    assert endpoint.calls == 2
+
+    endpoint.document = jwks(TEST_KEY, OTHER_KEY)  # the portal rotates its keys
+    clock.now += 31
+    assert verifier.verify(issue_token(key=OTHER_KEY)).subject == "test-admin"
+    assert endpoint.calls == 3
+
+
+def test_keys_already_known_stay_in_use_while_the_endpoint_is_down() -> None:
+    clock = Clock()
+    endpoint = FakeJwksEndpoint(TEST_KEY)
+    verifier = TokenVerifier(RemoteKeys("http://portal/jwks", fetch=endpoint, clock=clock))
+    verifier.verify(issue_token())
+    endpoint.down = True
+    clock.now += 3600  # the cache is old: a refresh is tried and fails
+
+    assert verifier.verify(issue_token()).subject == "test-admin"
+
+
+def test_without_any_keys_the_verifier_says_keys_are_unavailable() -> None:
+    endpoint = FakeJwksEndpoint(TEST_KEY)
+    endpoint.down = True
+    verifier = TokenVerifier(RemoteKeys("http://portal/jwks", fetch=endpoint))
+
+    with pytest.raises(KeysUnavailable):
+        verifier.verify(issue_token())
+
+
+def test_file_keys_are_read_again_when_a_token_names_a_new_kid(tmp_path: Path) -> None:
+    path = write_jwks(tmp_path / "jwks.json", TEST_KEY)
+    verifier = TokenVerifier(FileKeys(path, refetch_interval=0))
+    rejected(issue_token(key=OTHER_KEY), verifier)
+
+    write_jwks(path, TEST_KEY, OTHER_KEY)
+
+    assert verifier.verify(issue_token(key=OTHER_KEY)).subject == "test-admin"
+
+
+def test_a_missing_jwks_file_fails_at_start(tmp_path: Path) -> None:
+    with pytest.raises(KeysUnavailable, match="cannot read the JWKS file"):
+        FileKeys(tmp_path / "missing.json")
+
+
+def test_the_verifier_from_settings_uses_the_file_else_the_url(tmp_path: Path) -> None:
+    path = write_jwks(tmp_path / "jwks.json")
+    env = {"CRM_JWKS_FILE": str(path), "CRM_JWT_AUDIENCE": "crm-test"}
+    with_file = TokenVerifier.from_settings(ServiceSettings.from_env("customer", env))
+    with_url = TokenVerifier.from_settings(
+        ServiceSettings.from_env("customer", {"CRM_JWKS_URL": "https://id.example.com/jwks"})
+    )
+
+    assert isinstance(with_file.keys, FileKeys)
+    assert with_file.verify(issue_token(audience="crm-test")).subject == "test-admin"
+    assert "not meant for this API" in rejected(issue_token(), with_file)
+    assert isinstance(with_url.keys, RemoteKeys)
+    assert with_url.keys.url == "https://id.example.com/jwks"
+    assert (with_url.issuer, with_url.audience) == ("guanxi", "guanxi-api")
+
+
+def test_a_jwks_file_holds_only_public_keys(tmp_path: Path) -> None:
+    document = json.loads(write_jwks(tmp_path / "jwks.json").read_text())
+
+    assert [sorted(key) for key in document["keys"]] == [["alg", "crv", "kid", "kty", "use", "x"]]
+    assert jwt.PyJWK(document["keys"][0]).algorithm_name == "EdDSA"
+
+
+# -- policy -------------------------------------------------------------------------------------
+
+POLICY = Policy(
+    {
+        "Read": Allow(roles={"analyst", "admin"}, scopes={"things:read"}, customers=True),
+        "Write": Allow(roles={"admin"}, scopes={"things:write"}),
+        "Assigned": Allow(partners=True),
+    }
+)
+
+
+def principal(token: str) -> Principal:
+    return token_verifier().verify(token)
+
+
+@pytest.mark.parametrize(
+    ("method", "token", "allowed"),
+    [
+        ("Read", staff_token("analyst"), True),
+        ("Write", staff_token("analyst"), False),
+        ("Write", staff_token("admin"), True),
+        ("Read", staff_token("partner_user"), False),  # not a staff role
+        ("Read", staff_token("customer"), False),  # a role does not make staff a customer
+        ("Read", customer_token("c-1"), True),
+        ("Write", customer_token("c-1"), False),
+        ("Read", service_token("things:read"), True),
+        ("Write", service_token("things:read"), False),
+        ("Read", issue_token(roles=[], scopes=["things:read"]), False),  # staff go by role
+        ("Read", issue_token("c", kind="service", roles=["admin"]), False),  # clients by scope
+        ("Assigned", partner_token("p-1"), True),
+        ("Assigned", staff_token("admin"), False),
+        ("Unlisted", staff_token("admin"), False),  # deny by default
+    ],
+)
+def test_the_policy_allows_by_role_kind_and_scope(method: str, token: str, allowed: bool) -> None:
+    caller = principal(token)
+
+    if allowed:
+        POLICY.check(method, caller)
+    else:
+        with pytest.raises(errors.PermissionDenied):
+            POLICY.check(method, caller)
+
+
+def test_a_rule_with_an_unknown_role_is_refused_when_declared() -> None:
+    with pytest.raises(ValueError, match="not staff roles: admn"):
+        Allow(roles={"admn"})
+
+
+def test_the_policy_names_its_unknown_methods() -> None:
+    assert POLICY.unknown_methods(["Read", "Write"]) == ["Assigned"]
+
+
+def test_after_a_failed_fetch_the_keys_are_asked_for_again_a_moment_later() -> None:
+    clock = Clock()
+    endpoint = FakeJwksEndpoint(TEST_KEY)
+    endpoint.down = True
+    keys = RemoteKeys("http://portal/jwks", fetch=endpoint, retry_after_failure=1, clock=clock)
+    verifier = TokenVerifier(keys)
+    for _ in range(3):
+        with pytest.raises(KeysUnavailable):
+            verifier.verify(issue_token())
+    assert endpoint.calls == 1  # no retry storm while the portal is down
+
+    endpoint.down = False
+    clock.now += 1.5
+
+    assert verifier.verify(issue_token()).subject == "test-admin"
+    assert endpoint.calls == 2
