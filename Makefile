@@ -26,6 +26,9 @@ proto: .venv/.synced
 migrate: setup
 	@for service in $(SERVICES_WITH_DB); do $(UV) run crm-$$service migrate || exit 1; done
 
+# The first admin, created on the first start only (change the password, or set your own).
+run: export CRM_BOOTSTRAP_ADMIN_EMAIL ?= admin@example.com
+run: export CRM_BOOTSTRAP_ADMIN_PASSWORD ?= change-me-now
 run: migrate
 	$(UV) run crm preflight
 	$(UV) run honcho start -f Procfile
