@@ -48,6 +48,14 @@ INVALID_REQUESTS: list[tuple[str, str, dict[str, Any], int, list[str] | None]] =
     ("post", CUSTOMERS, raw("{"), 400, None),
     ("post", CUSTOMERS, raw(b"\xff\xfe"), 400, None),
     ("post", CUSTOMERS, raw(""), 400, None),
+    # a NUL character no database can store, found by fuzzing the API
+    (
+        "post",
+        CUSTOMERS,
+        js({"name": "Li", "email": "li@example.com", "tags": ["a\u0000b"]}),
+        422,
+        ["tags"],
+    ),
     ("post", CUSTOMERS, raw("[" + " " * (1024 * 1024) + "]"), 413, None),
     ("post", CUSTOMERS, raw("name=x", "text/plain"), 415, None),
     ("post", CUSTOMERS, {"data": "{}"}, 415, None),

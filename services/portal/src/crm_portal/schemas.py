@@ -63,12 +63,36 @@ def _not_in_future(value: date) -> date:
 BirthDate = Annotated[date, AfterValidator(_not_in_future)]
 
 
+def _without_nul(value: Any) -> Any:
+    """Refuse NUL characters anywhere in a body: no database stores them in text."""
+    if isinstance(value, str) and "\x00" in value:
+        raise PydanticCustomError("nul_character", "must not contain NUL characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _without_nul(key)
+            _without_nul(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _without_nul(item)
+    return value
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return _without_nul(value)
 
 
 class Query(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return _without_nul(value)
 
 
 class CustomerCreate(Body):
