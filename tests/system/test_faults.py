@@ -1,0 +1,359 @@
+"""Faults on real processes, a real PostgreSQL and a real RabbitMQ: no event lost, none applied
+twice.
+
+Each test lays out its own system, drives a steady stream of customers through the gateway,
+injects a fault (a proxy between a process and the broker or its database, or a signal to a
+process), lets the system recover, and then counts: customers and outbox rows in the customer
+database against the analytics read model, the analytics inbox and the segments over REST.
+"""
+
+from __future__ import annotations
+
+import importlib
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import httpx
+import pytest
+from crm_platform import dead_letters, migrations
+from crm_platform.testing.processes import wait_until
+from crm_platform.testing.servers import PostgresServer, RabbitServer
+from crm_platform.testing.tokens import bearer
+from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.system.faults import (
+    HoldingProxy,
+    System,
+    assert_nothing_lost_nothing_twice,
+    inbox_events,
+    new_person,
+    outbox_events,
+    pending_outbox,
+    publish_copies,
+    region_count,
+    segments,
+)
+from tests.system.stack import BIN, SERVICES_WITH_DB, Stack, build_stack, destroy_stack
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def system(
+    postgres_instance: PostgresServer | str,
+    rabbit_instance: RabbitServer | str,
+    tmp_path: Path,
+) -> Iterator[System]:
+    """Fresh databases and a fresh virtual host, migrated; the test starts the processes."""
+    if isinstance(postgres_instance, str):
+        pytest.skip(postgres_instance)
+    if isinstance(rabbit_instance, str):
+        pytest.skip(rabbit_instance)
+    stack = build_stack(postgres_instance, rabbit_instance, tmp_path)
+    system = System(stack)
+    try:
+        migrate(stack)
+        yield system
+    finally:
+        for process in stack.processes.values():  # all at once: each drains in parallel
+            if process.process is not None and process.running:
+                process.process.send_signal(signal.SIGTERM)
+        stack.stop_all()
+        system.close()
+        print(stack.logs())  # shown when the test fails
+        destroy_stack(stack, postgres_instance, rabbit_instance)
+
+
+def migrate(stack: Stack) -> None:
+    """The services' migrations, run in this process: the same as `crm-<service> migrate`
+    without starting an interpreter for each."""
+    for service in SERVICES_WITH_DB:
+        config = importlib.import_module(f"crm_{service}.config")
+        migrations.upgrade(config.MIGRATIONS_DIR, stack.database_urls[service])
+
+
+def start(system: System, **processes: tuple[str, str]) -> None:
+    """Start `name=(service, role)` processes and the portal, then wait until all are ready."""
+    for name, (service, role) in processes.items():
+        system.run(name, service, role)
+    system.run_portal()
+    system.wait_ready()
+
+
+def test_the_broker_connection_drops_mid_stream_and_comes_back(system: System) -> None:
+    relay_link = system.broker_proxy()
+    consumer_link = system.broker_proxy()
+    system.run("customer", "customer", broker=relay_link)
+    system.run("analytics", "analytics", broker=consumer_link)
+    system.run_portal()
+    system.wait_ready()
+    links = (relay_link, consumer_link)
+
+    with system.writer() as writer:
+        writer.wait_for_more(20)
+        before = [link.connections_accepted for link in links]
+        for link in links:
+            link.outage(3.0)  # cut every connection, refuse new ones for 3 s
+        # Back from the outage, the relay's first batch is what piled up meanwhile: cut the
+        # connection again in the middle of that batch, once 20 kB more have crossed.
+        relay_link.cut_after(20_000, refuse_for=1.0)
+        wait_until(lambda: not relay_link.armed, timeout=60, what="the cut in mid-batch")
+        writer.wait_for_more(20)
+
+    assert_nothing_lost_nothing_twice(system, writer)
+    # Both reconnected on their own: new connections through the proxies, same processes.
+    assert all(link.connections_accepted > n for link, n in zip(links, before, strict=True))
+    assert system.stack.processes["customer"].running
+    assert system.stack.processes["analytics"].running
+
+
+def test_a_relay_killed_between_publishing_and_marking_republishes_and_nothing_doubles(
+    system: System,
+) -> None:
+    link = system.broker_proxy(HoldingProxy)
+    assert isinstance(link, HoldingProxy)
+    system.run("customer-api", "customer", "api")
+    system.run("relay", "customer", "relay", broker=link)
+    start(system, analytics=("analytics", "all"))
+    published_unmarked: set[str] = set()
+
+    with system.writer() as writer:
+        for _ in range(2):
+            writer.wait_for_more(10)
+            link.hold("down")  # the broker's confirms stop reaching the relay
+
+            def caught_in_between() -> bool:
+                # An event the consumer has applied while its outbox row is still pending:
+                # published, not yet marked.
+                both = pending_outbox(system) & inbox_events(system)
+                published_unmarked.update(both)
+                return bool(both)
+
+            wait_until(caught_in_between, timeout=30, what="a published, unmarked event")
+            system.stack.processes["relay"].kill()
+            link.cut()
+            link.release()
+            system.restart("relay")
+        writer.wait_for_more(15)
+
+    assert_nothing_lost_nothing_twice(system, writer)
+    # The relay published those events again after its restart; the inbox absorbed them.
+    assert system.consumer_outcomes("analytics", "duplicate") >= len(published_unmarked)
+
+
+def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_each_event_once(
+    system: System,
+) -> None:
+    link = system.broker_proxy(HoldingProxy)
+    assert isinstance(link, HoldingProxy)
+    system.run("consumer", "analytics", "consumer", broker=link)
+    start(system, customer=("customer", "all"), analytics=("analytics", "api"))
+    consumer = system.stack.processes["consumer"]
+    duplicates = 0
+
+    with system.writer() as writer:
+        for _ in range(2):
+            writer.wait_for_more(10)
+            duplicates += system.consumer_outcomes("consumer", "duplicate")
+            applied = len(inbox_events(system))
+            link.hold("up")  # the consumer's acks stop reaching the broker
+            wait_until(
+                lambda applied=applied: len(inbox_events(system)) >= applied + 5,
+                timeout=30,
+                what="the consumer to commit events it cannot ack",
+            )
+            consumer.kill()
+            link.cut()
+            link.release()
+            system.restart("consumer")
+        writer.wait_for_more(15)
+
+    assert_nothing_lost_nothing_twice(system, writer)
+    # The broker redelivered what the killed consumers had committed; the inbox skipped it.
+    duplicates += system.consumer_outcomes("consumer", "duplicate")
+    assert duplicates > 0
+
+
+def test_the_same_event_twice_and_to_two_consumers_at_once_is_applied_once(
+    system: System,
+) -> None:
+    # Two consumers on the analytics queue: the one in the analytics process, and another.
+    start(system, customer=("customer", "all"), analytics=("analytics", "all"))
+    system.run("consumer", "analytics", "consumer")
+    system.wait_ready("consumer")
+    copied = 0
+
+    with system.writer() as writer:
+        for _ in range(2):
+            writer.wait_for_more(20)
+            # Copies of real events, same CloudEvent id, two of each back to back: with two
+            # consumers on the queue, the copies of one event are handled side by side.
+            rows = system.rows(
+                "customer",
+                "SELECT event_id, event_type, payload FROM outbox "
+                "WHERE published_at IS NOT NULL ORDER BY seq DESC LIMIT 20",
+            )
+            copied += publish_copies(
+                system.stack.amqp_url, [(r[0], r[1], bytes(r[2])) for r in rows], copies=2
+            )
+
+    assert_nothing_lost_nothing_twice(system, writer)
+    events = len(outbox_events(system))
+    consumers = ("analytics", "consumer")
+
+    def every_copy_seen() -> bool:
+        return sum(system.consumer_outcomes(c, "duplicate") for c in consumers) >= copied
+
+    wait_until(every_copy_seen, timeout=30, what="the consumers to receive every copy")
+    handled = [system.consumer_outcomes(c, "handled") for c in consumers]
+    duplicates = [system.consumer_outcomes(c, "duplicate") for c in consumers]
+    assert sum(handled) == events  # each event applied once, by one of the two
+    assert sum(duplicates) == copied
+    assert all(h + d > 0 for h, d in zip(handled, duplicates, strict=True))  # both consumed
+
+
+def crm(*args: str, amqp_url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "crm"), *args, "--amqp-url", amqp_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_poison_message_is_dead_lettered_listed_and_replayed_after_the_fix(
+    system: System,
+) -> None:
+    start(system, customer=("customer", "all"), analytics=("analytics", "all"))
+    amqp_url = system.stack.amqp_url
+
+    with system.writer() as writer:
+        writer.wait_for_more(10)
+        wait_until(
+            lambda: inbox_events(system) == outbox_events(system),
+            timeout=30,
+            what="analytics to catch up",
+        )
+        # The handler now fails for real on every event: its table is gone.
+        system.execute("analytics", "ALTER TABLE customer_facts RENAME TO customer_facts_away")
+        writer.wait_for_more(10)
+    # Also a body that is not a CloudEvent at all: dead-lettered at once, never replayable.
+    publish_copies(amqp_url, [("not-an-event", "crm.customer.v1.CustomerRegistered", b"\xff")], 1)
+
+    poisoned = outbox_events(system) - inbox_events(system)
+    assert len(poisoned) >= 10
+    wait_until(
+        lambda: len(dead_letters.list_dead_letters(amqp_url, "analytics")) == len(poisoned) + 1,
+        timeout=60,
+        what="every failing event to reach the dead-letter queue",
+    )
+    listed = crm("dlq", "list", "analytics", amqp_url=amqp_url)
+    assert listed.returncode == 0, listed.stderr
+    for event_id in (*poisoned, "not-an-event"):
+        assert event_id in listed.stdout
+    assert f"{len(poisoned) + 1} dead letter(s)" in listed.stdout
+    assert "delivery_limit" in listed.stdout
+    assert "rejected" in listed.stdout
+    assert not poisoned & inbox_events(system)  # failed, so not recorded as applied
+
+    system.execute("analytics", "ALTER TABLE customer_facts_away RENAME TO customer_facts")
+    replay_args = [arg for event_id in sorted(poisoned) for arg in ("--event-id", event_id)]
+    replayed = crm("dlq", "replay", "analytics", *replay_args, amqp_url=amqp_url)
+
+    assert replayed.returncode == 0, replayed.stderr
+    assert f"{len(poisoned)} event(s) moved back to analytics.events" in replayed.stdout
+    assert_nothing_lost_nothing_twice(system, writer)
+    left = dead_letters.list_dead_letters(amqp_url, "analytics")
+    assert [letter.event_id for letter in left] == ["not-an-event"]
+
+
+def test_an_unreachable_database_is_reported_and_recovered_from_without_restarts(
+    system: System,
+) -> None:
+    database = system.database_proxy("customer")
+    system.run("customer", "customer", database=database)
+    start(system, analytics=("analytics", "all"))
+    pids = {name: p.process.pid for name, p in system.stack.processes.items() if p.process}
+    target = system.stack.grpc_target("customer")
+    channel = grpc.insecure_channel(target)
+    customers = customer_pb2_grpc.CustomerServiceStub(channel)
+    health = health_pb2_grpc.HealthStub(channel)
+    api = httpx.Client(base_url=system.stack.api, headers=system.stack.headers(), timeout=15)
+    metadata = bearer(system.stack.admin_token())
+    ready = system.ready_url("customer")
+
+    def created() -> httpx.Response:
+        return api.post("/api/v1/customers", json=new_person(writer.region))
+
+    def health_is(status: int) -> bool:
+        return bool(health.Check(health_pb2.HealthCheckRequest(), timeout=5).status == status)
+
+    def get_code() -> grpc.StatusCode:
+        request = customer_pb2.GetCustomerRequest(id=writer.accepted[0])
+        try:
+            customers.GetCustomer(request, metadata=metadata, timeout=5)
+        except grpc.RpcError as exc:
+            return exc.code()  # type: ignore[no-any-return]
+        return grpc.StatusCode.OK
+
+    with channel, api, system.writer() as writer:
+        writer.wait_for_more(20)
+        database.outage()  # cut every connection, refuse new ones until resume
+
+        wait_until(lambda: created().status_code == 503, timeout=30, what="a 503 from the gateway")
+        response = created()
+        assert response.status_code == 503
+        assert response.headers["content-type"].startswith(PROBLEM)
+        assert response.json()["status"] == 503
+        assert get_code() == grpc.StatusCode.UNAVAILABLE
+        wait_until(
+            lambda: health_is(health_pb2.HealthCheckResponse.NOT_SERVING),
+            timeout=30,
+            what="gRPC health NOT_SERVING",
+        )
+        wait_until(
+            lambda: httpx.get(ready, timeout=5).status_code == 503,
+            timeout=30,
+            what="/readyz 503",
+        )
+
+        database.resume()
+        wait_until(lambda: created().status_code == 201, timeout=30, what="a 201 again")
+        wait_until(lambda: get_code() == grpc.StatusCode.OK, timeout=30, what="gRPC OK again")
+        wait_until(
+            lambda: health_is(health_pb2.HealthCheckResponse.SERVING),
+            timeout=30,
+            what="gRPC health SERVING again",
+        )
+        wait_until(
+            lambda: httpx.get(ready, timeout=5).status_code == 200,
+            timeout=30,
+            what="/readyz 200 again",
+        )
+        writer.wait_for_more(20)
+
+    assert_nothing_lost_nothing_twice(system, writer)
+    assert writer.refused["503"] > 0  # the stream met the outage
+    after = {name: p.process.pid for name, p in system.stack.processes.items() if p.process}
+    assert after == pids
+    assert all(p.running for p in system.stack.processes.values())
+
+
+def test_sigterm_drains_each_process_and_loses_nothing(system: System) -> None:
+    start(system, customer=("customer", "all"), analytics=("analytics", "all"))
+
+    with system.writer() as writer:
+        for name in ("portal", "customer", "analytics"):
+            writer.wait_for_more(10)
+            process = system.stack.processes[name]
+            assert process.stop() == 0, process.log()
+            system.restart(name)
+        writer.wait_for_more(20)
+
+    assert_nothing_lost_nothing_twice(system, writer)
+    body = segments(system)
+    assert region_count(body, writer.region) >= len(writer.accepted)
