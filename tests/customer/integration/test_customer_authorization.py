@@ -1,7 +1,8 @@
 """Who may do what in the customer service, straight over gRPC with real tokens: forged tokens
 are UNAUTHENTICATED, the policy decides per role and scope, a customer sees and changes only
-their own record and timeline (another's is NOT_FOUND like an unknown one), fields a customer
-may not set are refused, and every event records the token's subject and kind as its actor."""
+their own record and timeline (another's is NOT_FOUND like an unknown one), a partner user
+reads only the records assigned to their partner, fields a customer may not set are refused,
+and every event records the token's subject and kind as its actor."""
 
 from __future__ import annotations
 
@@ -146,7 +147,10 @@ ROLE_CASES = [
     ("ListCustomers", staff_token("marketer"), True),
     ("ListCustomers", service_token("customers:read"), True),
     ("ListCustomers", service_token("analytics:read"), False),
-    ("ListCustomers", partner_token("p-1"), False),
+    ("ListCustomers", partner_token("p-1"), False),  # a partner id that is none of ours
+    ("ListCustomers", partner_token(str(uuid.uuid4())), True),
+    ("CreateCustomer", partner_token(str(uuid.uuid4())), False),
+    ("RecognizeCustomer", partner_token(str(uuid.uuid4())), False),
     ("ListCustomers", staff_token("partner_user"), False),
     ("ListCustomers", customer_token(str(uuid.uuid4())), False),
     ("ListCustomers", issue_token(roles=[]), False),
@@ -322,9 +326,10 @@ def test_another_customers_record_is_not_found_like_an_unknown_one(
         {"acquisition_source": customer_pb2.ACQUISITION_SOURCE_PARTNER},
         {"kind": customer_pb2.PARTY_KIND_ORGANIZATION},
         {"tags": ["vip"]},
+        {"partner_id": str(uuid.uuid4())},
         {"city": "Lyon", "owner_id": str(uuid.uuid4())},
     ],
-    ids=["owner", "source", "kind", "tags", "allowed-with-refused"],
+    ids=["owner", "source", "kind", "tags", "partner", "allowed-with-refused"],
 )
 def test_fields_a_customer_may_not_set_are_refused_not_ignored(
     stub: Stub, anyone: Stub, engine: Engine, fields: dict[str, Any]
@@ -375,3 +380,125 @@ def test_a_customer_token_naming_no_record_of_ours_sees_nothing(stub: Stub, anyo
     )
 
     assert error.code == grpc.StatusCode.NOT_FOUND
+
+
+# -- a partner user and the records assigned to their partner -----------------------------------
+
+
+def assign(stub: Stub, customer: customer_pb2.Customer, partner_id: str) -> customer_pb2.Customer:
+    updated: customer_pb2.Customer = stub.UpdateCustomer(
+        update_request(customer.id, partner_id=partner_id), timeout=10
+    )
+    return updated
+
+
+def test_staff_assign_a_customer_to_a_partner_and_the_event_says_who(
+    stub: Stub, engine: Engine
+) -> None:
+    customer = create(stub, "Assigned")
+    partner_id = str(uuid.uuid4())
+    token = staff_token("sales_rep", subject="rep-3")
+
+    updated = as_caller(stub.UpdateCustomer, token)(
+        update_request(customer.id, partner_id=partner_id)
+    )
+
+    assert (updated.partner_id, updated.version) == (partner_id, 2)
+    event = outbox_events(engine)[-1]
+    assert event.type == "crm.customer.v1.CustomerUpdated"
+    message: Any = event.message
+    assert list(message.changed_fields) == ["partner_id"]
+    assert message.customer.partner_id == partner_id
+    assert message.actor == common_pb2.Actor(subject="rep-3", kind=common_pb2.ACTOR_KIND_STAFF)
+
+
+def test_a_partner_id_must_be_a_uuid(stub: Stub) -> None:
+    customer = create(stub, "Assigned")
+
+    error = rpc_error(stub.UpdateCustomer, update_request(customer.id, partner_id="acme"))
+    listed = rpc_error(stub.ListCustomers, customer_pb2.ListCustomersRequest(partner_id="acme"))
+
+    assert error.code == listed.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in error.violations] == ["customer.partner_id"]
+    assert [v.field for v in listed.violations] == ["partner_id"]
+
+
+def test_a_partner_user_reads_only_what_is_assigned_to_their_partner(
+    stub: Stub, anyone: Stub
+) -> None:
+    partner_id = str(uuid.uuid4())
+    mine = assign(stub, create(stub, "Mine"), partner_id)
+    theirs = assign(stub, create(stub, "Theirs"), str(uuid.uuid4()))
+    nobodys = create(stub, "Nobody's")
+    token = partner_token(partner_id)
+    stub.LogInteraction(
+        customer_pb2.LogInteractionRequest(
+            customer_id=mine.id, channel=customer_pb2.INTERACTION_CHANNEL_PHONE, summary="call"
+        ),
+        timeout=10,
+    )
+
+    fetched = as_caller(anyone.GetCustomer, token)(customer_pb2.GetCustomerRequest(id=mine.id))
+    listed = as_caller(anyone.ListCustomers, token)(customer_pb2.ListCustomersRequest())
+    timeline = as_caller(anyone.ListInteractions, token)(
+        customer_pb2.ListInteractionsRequest(customer_id=mine.id)
+    )
+
+    assert fetched == mine
+    assert [c.id for c in listed.customers] == [mine.id]
+    assert [i.summary for i in timeline.interactions] == ["call"]
+    unknown_id = str(uuid.uuid4())
+    for method, request in (
+        ("GetCustomer", lambda i: customer_pb2.GetCustomerRequest(id=i)),
+        ("ListInteractions", lambda i: customer_pb2.ListInteractionsRequest(customer_id=i)),
+    ):
+        unknown = failed(getattr(anyone, method), token, request(unknown_id))
+        for other in (theirs, nobodys):
+            foreign = failed(getattr(anyone, method), token, request(other.id))
+            assert foreign.code == unknown.code == grpc.StatusCode.NOT_FOUND
+            assert foreign.message.replace(other.id, "ID") == unknown.message.replace(
+                unknown_id, "ID"
+            )
+
+
+def test_staff_filter_the_list_by_partner_and_a_partner_user_only_by_their_own(
+    stub: Stub, anyone: Stub
+) -> None:
+    partner_id, other_id = str(uuid.uuid4()), str(uuid.uuid4())
+    mine = assign(stub, create(stub, "Mine"), partner_id)
+    assign(stub, create(stub, "Theirs"), other_id)
+
+    by_staff = stub.ListCustomers(customer_pb2.ListCustomersRequest(partner_id=partner_id))
+    own = as_caller(anyone.ListCustomers, partner_token(partner_id))(
+        customer_pb2.ListCustomersRequest(partner_id=partner_id)
+    )
+    other = failed(
+        anyone.ListCustomers,
+        partner_token(partner_id),
+        customer_pb2.ListCustomersRequest(partner_id=other_id),
+    )
+
+    assert [c.id for c in by_staff.customers] == [c.id for c in own.customers] == [mine.id]
+    assert other.code == grpc.StatusCode.PERMISSION_DENIED
+
+
+@pytest.mark.parametrize(
+    "method", ["UpdateCustomer", "SetConsent", "LogInteraction", "BlacklistCustomer"]
+)
+def test_a_partner_user_changes_nothing_assigned_to_them(
+    stub: Stub, anyone: Stub, engine: Engine, method: str
+) -> None:
+    partner_id = str(uuid.uuid4())
+    mine = assign(stub, create(stub, "Mine"), partner_id)
+    requests: dict[str, Message] = {
+        **dict(_attempts(mine.id)),
+        "UpdateCustomer": update_request(mine.id, partner_id=str(uuid.uuid4())),
+        "BlacklistCustomer": customer_pb2.BlacklistCustomerRequest(id=mine.id, reason="x"),
+    }
+    events_before = len(outbox_events(engine))
+
+    error = failed(getattr(anyone, method), partner_token(partner_id), requests[method])
+
+    assert error.code == grpc.StatusCode.PERMISSION_DENIED
+    assert stub.GetCustomer(customer_pb2.GetCustomerRequest(id=mine.id), timeout=10) == mine
+    assert len(outbox_events(engine)) == events_before

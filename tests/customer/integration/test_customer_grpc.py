@@ -519,3 +519,84 @@ def test_an_unknown_id_is_not_found(stub: Stub) -> None:
     )
 
     assert error.code is grpc.StatusCode.NOT_FOUND
+
+
+NUL_REQUESTS = {
+    "name": (
+        "CreateCustomer",
+        customer_pb2.CreateCustomerRequest(customer=new_customer(name="Ada\x00Lovelace")),
+        ["customer.name"],
+    ),
+    "tag-and-preference": (
+        "CreateCustomer",
+        customer_pb2.CreateCustomerRequest(
+            customer=new_customer(tags=["vip", "a\x00b"], preferences={"lang\x00": "en"})
+        ),
+        ["customer.tags", "customer.preferences"],
+    ),
+    "preference-value": (
+        "CreateCustomer",
+        customer_pb2.CreateCustomerRequest(customer=new_customer(preferences={"lang": "e\x00n"})),
+        ["customer.preferences"],
+    ),
+    "idempotency-key": (
+        "CreateCustomer",
+        customer_pb2.CreateCustomerRequest(customer=new_customer(), idempotency_key="k\x00"),
+        ["idempotency_key"],
+    ),
+    "update": (
+        "UpdateCustomer",
+        customer_pb2.UpdateCustomerRequest(
+            customer=customer_pb2.Customer(
+                id="6d0f8a8e-3a43-4d52-9f0e-0f1c1b1f9a11", city="Ly\x00on"
+            ),
+            update_mask=FieldMask(paths=["city"]),
+        ),
+        ["customer.city"],
+    ),
+    "search": ("ListCustomers", customer_pb2.ListCustomersRequest(query="\x00"), ["query"]),
+    "page-token": (
+        "ListCustomers",
+        customer_pb2.ListCustomersRequest(page=common_pb2.PageRequest(page_token="a\x00")),
+        ["page.page_token"],
+    ),
+    "recognize": (
+        "RecognizeCustomer",
+        customer_pb2.RecognizeCustomerRequest(email="ada\x00@example.com"),
+        ["email"],
+    ),
+    "blacklist-reason": (
+        "BlacklistCustomer",
+        customer_pb2.BlacklistCustomerRequest(
+            id="6d0f8a8e-3a43-4d52-9f0e-0f1c1b1f9a11", reason="fr\x00aud"
+        ),
+        ["reason"],
+    ),
+    "summary": (
+        "LogInteraction",
+        customer_pb2.LogInteractionRequest(
+            customer_id="6d0f8a8e-3a43-4d52-9f0e-0f1c1b1f9a11",
+            channel=customer_pb2.INTERACTION_CHANNEL_EMAIL,
+            summary="hello\x00",
+        ),
+        ["summary"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NUL_REQUESTS))
+def test_a_nul_character_is_invalid_argument_and_writes_nothing(
+    stub: Stub, engine: Engine, case: str
+) -> None:
+    """PostgreSQL refuses NUL in text: the service says so for the field, before any query,
+    instead of failing with INTERNAL. SQLite would store it: refused there too."""
+    method, request, fields = NUL_REQUESTS[case]
+
+    error = rpc_error(getattr(stub, method), request)
+
+    assert error.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in error.violations] == fields
+    assert all(v.description == "must not contain NUL characters" for v in error.violations)
+    assert "must not contain NUL characters" in error.message
+    assert row_count(engine, "customers") == 0
+    assert row_count(engine, "outbox") == 0

@@ -57,6 +57,7 @@ class FakeCustomers:
             and (not filters.region or (c.profile.region or "").lower() == filters.region.lower())
             and (not filters.tag or filters.tag in c.profile.tags)
             and (filters.source is None or c.profile.acquisition_source == filters.source)
+            and (filters.partner_id is None or c.profile.partner_id == filters.partner_id)
             and (after is None or (c.created_at, c.id) > after)
         ]
         found.sort(key=lambda c: (c.created_at, c.id))

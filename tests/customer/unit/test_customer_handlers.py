@@ -363,7 +363,7 @@ def test_a_customers_change_records_them_as_the_actor(
     assert actor == Actor("login-1", ActorKind.CUSTOMER)
 
 
-@pytest.mark.parametrize("field", ["owner_id", "acquisition_source", "kind", "tags"])
+@pytest.mark.parametrize("field", ["owner_id", "acquisition_source", "kind", "tags", "partner_id"])
 def test_a_customer_may_not_set_staff_fields(
     handlers: CustomerHandlers, store: Store, field: str
 ) -> None:
@@ -400,11 +400,174 @@ def test_a_customer_may_not_list_merge_blacklist_recognize_or_register(
     assert len(store.published) == published
 
 
-def test_a_partner_user_sees_no_customer_yet(handlers: CustomerHandlers) -> None:
-    customer = create(handlers)
-    partner = Caller(Actor("partner-user-1", ActorKind.PARTNER))
+# -- partner users: the records assigned to their partner --------------------------------------
+
+PARTNER = uuid4()
+
+
+def partner_caller(partner_id: UUID | None = PARTNER) -> Caller:
+    return Caller(Actor("partner-user-1", ActorKind.PARTNER), partner_id=partner_id)
+
+
+def test_staff_assign_a_customer_to_a_partner_and_the_event_names_them(
+    handlers: CustomerHandlers, store: Store
+) -> None:
+    customer_id = create(handlers)
+
+    updated = handlers.update_customer(
+        commands.UpdateCustomer(
+            customer_id, Profile(partner_id=PARTNER), frozenset({"partner_id"}), STAFF
+        )
+    )
+
+    assert updated.profile.partner_id == PARTNER
+    assert store.customers[customer_id].profile.partner_id == PARTNER
+    event, actor = store.published[-1]
+    assert isinstance(event, events.CustomerUpdated)
+    assert event.changed_fields == ("partner_id",)
+    assert event.customer.profile.partner_id == PARTNER
+    assert actor == STAFF.actor
+
+
+def test_a_partner_user_reads_what_is_assigned_to_their_partner(
+    handlers: CustomerHandlers,
+) -> None:
+    assigned = create(handlers, email="assigned@example.com", partner_id=PARTNER)
+    handlers.log_interaction(
+        commands.LogInteraction(assigned, InteractionChannel.PHONE, "called", STAFF)
+    )
+
+    record = handlers.get_customer(commands.GetCustomer(assigned, partner_caller()))
+    timeline = handlers.list_interactions(commands.ListInteractions(assigned, partner_caller()))
+
+    assert record.id == assigned
+    assert [i.summary for i in timeline.items] == ["called"]
+
+
+@pytest.mark.parametrize("assignment", ["another-partner", "no-partner", "unknown-id"])
+def test_anything_else_is_not_found_for_a_partner_user_like_an_unknown_id(
+    handlers: CustomerHandlers, assignment: str
+) -> None:
+    partner_id = {"another-partner": uuid4(), "no-partner": None, "unknown-id": None}[assignment]
+    customer_id = create(handlers, partner_id=partner_id)
+    if assignment == "unknown-id":
+        customer_id = uuid4()
+
+    with pytest.raises(NotFound) as read:
+        handlers.get_customer(commands.GetCustomer(customer_id, partner_caller()))
+    with pytest.raises(NotFound) as timeline:
+        handlers.list_interactions(commands.ListInteractions(customer_id, partner_caller()))
+
+    assert str(read.value) == str(timeline.value) == f"customer {customer_id} not found"
+
+
+def test_a_partner_token_without_a_partner_of_ours_sees_nothing(
+    handlers: CustomerHandlers,
+) -> None:
+    customer_id = create(handlers, partner_id=PARTNER)
+    nobody = partner_caller(None)
 
     with pytest.raises(NotFound):
-        handlers.get_customer(commands.GetCustomer(customer, partner))
-    with pytest.raises(NotFound):
-        handlers.list_interactions(commands.ListInteractions(customer, partner))
+        handlers.get_customer(commands.GetCustomer(customer_id, nobody))
+    with pytest.raises(PermissionDenied):
+        handlers.list_customers(commands.ListCustomers(CustomerFilters(), nobody))
+
+
+def test_a_partner_users_list_holds_only_their_partners_customers(
+    handlers: CustomerHandlers,
+) -> None:
+    mine = [create(handlers, email=f"mine{n}@example.com", partner_id=PARTNER) for n in range(3)]
+    create(handlers, email="theirs@example.com", partner_id=uuid4())
+    create(handlers, email="nobodys@example.com")
+
+    first = handlers.list_customers(
+        commands.ListCustomers(CustomerFilters(), partner_caller(), page_size=2)
+    )
+    second = handlers.list_customers(
+        commands.ListCustomers(
+            CustomerFilters(), partner_caller(), page_token=first.next_page_token
+        )
+    )
+    named = handlers.list_customers(
+        commands.ListCustomers(CustomerFilters(partner_id=PARTNER), partner_caller())
+    )
+
+    assert [c.id for c in first.items + second.items] == mine
+    assert [c.id for c in named.items] == mine
+
+
+def test_a_partner_user_may_not_list_another_partners_customers(
+    handlers: CustomerHandlers,
+) -> None:
+    create(handlers, partner_id=(other := uuid4()))
+
+    with pytest.raises(PermissionDenied, match="only their own partner"):
+        handlers.list_customers(
+            commands.ListCustomers(CustomerFilters(partner_id=other), partner_caller())
+        )
+
+
+def test_staff_list_the_customers_of_a_partner(handlers: CustomerHandlers) -> None:
+    assigned = create(handlers, email="assigned@example.com", partner_id=PARTNER)
+    create(handlers, email="other@example.com")
+
+    page = handlers.list_customers(
+        commands.ListCustomers(CustomerFilters(partner_id=PARTNER), STAFF)
+    )
+
+    assert [c.id for c in page.items] == [assigned]
+
+
+def test_a_partner_user_changes_nothing_not_even_what_is_assigned_to_them(
+    handlers: CustomerHandlers, store: Store
+) -> None:
+    assigned = create(handlers, email="a@example.com", partner_id=PARTNER)
+    other = create(handlers, email="b@example.com", partner_id=PARTNER)
+    caller = partner_caller()
+    attempts: list[Callable[[], object]] = [
+        lambda: handlers.create_customer(
+            commands.CreateCustomer(Profile(name="N", email="n@example.com"), caller)
+        ),
+        lambda: handlers.update_customer(
+            commands.UpdateCustomer(assigned, Profile(city="Lyon"), frozenset({"city"}), caller)
+        ),
+        lambda: handlers.update_customer(
+            commands.UpdateCustomer(
+                assigned, Profile(partner_id=None), frozenset({"partner_id"}), caller
+            )
+        ),
+        lambda: handlers.set_consent(
+            commands.SetConsent(assigned, ConsentChannel.EMAIL, True, caller)
+        ),
+        lambda: handlers.log_interaction(
+            commands.LogInteraction(assigned, InteractionChannel.WEB, "x", caller)
+        ),
+        lambda: handlers.merge_customers(commands.MergeCustomers(assigned, other, caller)),
+        lambda: handlers.blacklist_customer(commands.BlacklistCustomer(assigned, "x", caller)),
+        lambda: handlers.unblacklist_customer(commands.UnblacklistCustomer(assigned, "x", caller)),
+        lambda: handlers.recognize_customer(
+            commands.RecognizeCustomer(caller, email="a@example.com")
+        ),
+    ]
+    published = len(store.published)
+    before = dict(store.customers)
+
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    assert len(store.published) == published
+    assert store.customers == before
+
+
+def test_a_merge_keeps_the_survivors_partner_or_takes_the_merged_ones(
+    handlers: CustomerHandlers,
+) -> None:
+    unassigned = create(handlers, email="a@example.com")
+    assigned = create(handlers, email="b@example.com", partner_id=PARTNER)
+    other_partner = create(handlers, email="c@example.com", partner_id=uuid4())
+
+    taken = handlers.merge_customers(commands.MergeCustomers(unassigned, assigned, STAFF))
+    kept = handlers.merge_customers(commands.MergeCustomers(other_partner, unassigned, STAFF))
+
+    assert taken.profile.partner_id == PARTNER
+    assert kept.profile.partner_id != PARTNER

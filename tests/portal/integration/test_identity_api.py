@@ -251,6 +251,9 @@ def test_admin_routes_refuse_anonymous_and_non_admins(
     assert forged.status_code == 401
 
 
+PARTNER_ID = "5f1c7e0a-9b7d-4f0e-8d7a-2b6c1e9f3a40"
+
+
 def test_admins_manage_accounts(client: FlaskClient) -> None:
     headers = admin_headers(client)
     rep = create_staff(client, headers, "Rep@Example.com", ["sales_rep"])
@@ -262,10 +265,21 @@ def test_admins_manage_accounts(client: FlaskClient) -> None:
             "password": "partner password",
             "kind": "partner",
             "roles": ["partner_user"],
-            "partner_id": "partner-9",
+            "partner_id": PARTNER_ID,
         },
         headers=headers,
     ).get_json()
+    not_a_partner_id = client.post(
+        "/api/v1/admin/users",
+        json={
+            "email": "q@example.com",
+            "password": "partner password",
+            "kind": "partner",
+            "roles": ["partner_user"],
+            "partner_id": "partner-9",
+        },
+        headers=headers,
+    )
     duplicate = client.post(
         "/api/v1/admin/users",
         json={"email": "rep@example.com", "password": "staff password 1", "roles": ["analyst"]},
@@ -279,12 +293,14 @@ def test_admins_manage_accounts(client: FlaskClient) -> None:
 
     assert duplicate.status_code == 409
     assert wrong_role.status_code == 422
-    assert partner["partner_id"] == "partner-9"
+    assert not_a_partner_id.status_code == 422
+    assert [e["field"] for e in not_a_partner_id.get_json()["errors"]] == ["partner_id"]
+    assert partner["partner_id"] == PARTNER_ID
     claims = verify_with_jwks(client, tokens_for(client, "p@example.com", "partner password")[
         "access_token"])  # fmt: skip
     assert (claims["kind"], claims["partner_id"], claims["roles"]) == (
         "partner",
-        "partner-9",
+        PARTNER_ID,
         ["partner_user"],
     )
 

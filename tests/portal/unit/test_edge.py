@@ -16,6 +16,7 @@ from crm_platform.testing.tokens import (
     claims_for,
     customer_token,
     issue_token,
+    partner_token,
     service_token,
     sign,
     staff_token,
@@ -42,6 +43,7 @@ CUSTOMERS = "/api/v1/customers"
 CUSTOMER_URL = f"{CUSTOMERS}/{CUSTOMER_ID}"
 REDIS_URL = "redis://127.0.0.1:6379/15"
 SELF = customer_token(CUSTOMER_ID)  # the customer whose record CUSTOMER_URL is
+PARTNER = partner_token("5f1c7e0a-9b7d-4f0e-8d7a-2b6c1e9f3a40")
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -107,6 +109,17 @@ def test_public_routes_need_no_token(anonymous: FlaskClient) -> None:
         (SELF, "post", f"{CUSTOMER_URL}/merge", {"merged_id": CUSTOMER_ID}, 403),
         (SELF, "get", "/api/v1/analytics/segments/demographics", None, 403),
         (issue_token("nobody", roles=[]), "get", CUSTOMERS, None, 403),
+        # a partner user: reads what is assigned to their partner (the service checks which)
+        (PARTNER, "get", CUSTOMERS, None, 200),
+        (PARTNER, "get", CUSTOMER_URL, None, 200),
+        (PARTNER, "get", f"{CUSTOMER_URL}/timeline", None, 200),
+        (PARTNER, "patch", CUSTOMER_URL, {"city": "Suzhou"}, 403),
+        (PARTNER, "post", CUSTOMERS, {"name": "A"}, 403),
+        (PARTNER, "post", f"{CUSTOMER_URL}/timeline", {"channel": "web", "summary": "x"}, 403),
+        (PARTNER, "put", f"{CUSTOMER_URL}/consents/sms", {"granted": True}, 403),
+        (PARTNER, "post", f"{CUSTOMER_URL}/blacklist", {"reason": "x"}, 403),
+        (PARTNER, "post", "/api/v1/customers/recognize", {"email": "a@example.com"}, 403),
+        (PARTNER, "get", "/api/v1/analytics/segments/demographics", None, 403),
     ],
 )  # fmt: skip
 def test_roles_and_scopes_per_route(

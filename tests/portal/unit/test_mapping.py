@@ -26,6 +26,7 @@ WRITTEN: dict[str, Any] = {
     "preferences": {"language": "en", "newsletter": "monthly"},
     "source": "distributor",
     "owner_id": "staff-7",
+    "partner_id": "5f1c7e0a-9b7d-4f0e-8d7a-2b6c1e9f3a40",
 }
 
 
@@ -60,7 +61,7 @@ def test_empty_proto_fields_are_null_in_json() -> None:
     assert answer["preferences"] == {}
     assert answer["consents"] == {}
     for field in ("email", "phone", "region", "city", "birth_date", "gender", "source", "owner_id",
-                  "blacklist_reason", "merged_into_id"):  # fmt: skip
+                  "partner_id", "blacklist_reason", "merged_into_id"):  # fmt: skip
         assert answer[field] is None, field
 
 
@@ -90,6 +91,21 @@ def test_update_mask_uses_proto_field_names_relative_to_customer() -> None:
     assert list(request.update_mask.paths) == ["acquisition_source", "owner_id"]
     assert request.customer.owner_id == ""
     assert request.expected_version == 2
+
+
+def test_a_partner_assignment_is_sent_and_null_unassigns() -> None:
+    partner_id = "5f1c7e0a-9b7d-4f0e-8d7a-2b6c1e9f3a40"
+    assign = schemas.CustomerPatch.model_validate_json(json.dumps({"partner_id": partner_id}))
+    unassign = schemas.CustomerPatch.model_validate_json('{"partner_id": null}')
+    query = schemas.CustomerListQuery.model_validate({"partner_id": partner_id})
+
+    assigned = mapping.update_customer_request(CUSTOMER_ID, assign, None)
+    unassigned = mapping.update_customer_request(CUSTOMER_ID, unassign, None)
+
+    assert list(assigned.update_mask.paths) == list(unassigned.update_mask.paths) == ["partner_id"]
+    assert (assigned.customer.partner_id, unassigned.customer.partner_id) == (partner_id, "")
+    assert mapping.list_customers_request(query).partner_id == partner_id
+    assert mapping.list_customers_request(schemas.CustomerListQuery()).partner_id == ""
 
 
 @pytest.mark.parametrize(

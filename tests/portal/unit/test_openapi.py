@@ -3,11 +3,13 @@ page is served from the package's own files."""
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from typing import Any
 
 import jsonschema
 import pytest
-from crm_portal.entrypoints.http import operations
+from crm_portal.entrypoints.http import openapi, operations
 from crm_portal.entrypoints.http.observability import route_template
 from flask import Flask
 from flask.testing import FlaskClient
@@ -89,7 +91,8 @@ def test_requests_use_the_models_that_validate_them(document: dict[str, Any]) ->
 
     listing = document["paths"]["/api/v1/customers"]["get"]
     query = {p["name"]: p for p in listing["parameters"]}
-    assert set(query) == {"page_size", "page_token", "region", "tag", "source", "q"}
+    assert set(query) == {"page_size", "page_token", "region", "tag", "source", "q", "partner_id"}
+    assert query["partner_id"]["schema"] == {"type": "string", "format": "uuid"}
     assert query["page_size"]["schema"]["maximum"] == 200  # the page-size cap
     assert query["source"]["schema"]["enum"][0] == "web"
 
@@ -212,9 +215,34 @@ def test_the_docs_page_is_served_from_local_files(client: FlaskClient) -> None:
         served = client.get(asset)
         assert served.status_code == 200, asset
         assert len(served.get_data()) > 0
-    assert "/docs/openapi-3.0.json" in client.get("/docs/init.js").get_data(as_text=True)
+    script = client.get("/docs/init.js").get_data(as_text=True)
+    assert f'url: "{openapi.SWAGGER_UI.document_url}"' in script
     assert client.get("/docs/../config.py").status_code == 404
     assert client.get("/docs/index.j2").status_code == 404
+
+
+def test_the_docs_page_reads_openapi_json_itself_with_swagger_ui_5() -> None:
+    if importlib.util.find_spec("swagger_ui") is None:
+        pytest.skip("swagger-ui-py (Swagger UI 5) is not installed: the page reads OpenAPI 3.0")
+    found = openapi.find_swagger_ui()
+
+    bundle = (found.files / "swagger-ui-bundle.js").read_text(encoding="utf-8")
+
+    assert found.reads_openapi_31
+    assert found.document_url == "/openapi.json"
+    assert re.search(r'PACKAGE_VERSION:"5\.', bundle), "not Swagger UI 5"
+
+
+def test_without_swagger_ui_5_the_page_reads_the_openapi_3_0_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+
+    found = openapi.find_swagger_ui()
+
+    assert not found.reads_openapi_31
+    assert found.document_url == "/docs/openapi-3.0.json"
+    assert (found.files / "swagger-ui-bundle.js").is_file()
 
 
 def test_the_docs_page_reads_the_same_document_as_openapi_3_0(

@@ -24,7 +24,6 @@ from pydantic_core import PydanticCustomError
 
 from crm_portal.domain.identity import (
     NAME_MAX_LENGTH,
-    PARTNER_ID_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
 )
@@ -64,7 +63,6 @@ Password = Annotated[
     str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
 ]
 DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX_LENGTH)]
-PartnerId = Annotated[str, StringConstraints(min_length=1, max_length=PARTNER_ID_MAX_LENGTH)]
 OAuthText = Annotated[str, StringConstraints(max_length=4096)]
 
 
@@ -134,7 +132,11 @@ class UserCreate(Body):
     kind: Literal["staff", "partner"] = "staff"
     roles: Annotated[list[RoleName], Field(min_length=1, max_length=9)]
     name: DisplayName | None = None
-    partner_id: PartnerId | None = None
+    partner_id: UUID | None = Field(
+        default=None,
+        description="kind partner: the partner the user works for; they read the customers "
+        "assigned to it",
+    )
 
 
 class UserPatch(Body):

@@ -108,6 +108,11 @@ class CustomerCreate(Body):
     preferences: Preferences = Field(default_factory=dict)
     source: SourceName | None = None
     owner_id: OwnerId | None = None
+    partner_id: UUID | None = Field(
+        default=None,
+        description="the partner the customer is assigned to: its partner users may read it "
+        "(staff and machine clients only)",
+    )
 
 
 class CustomerPatch(Body):
@@ -128,6 +133,10 @@ class CustomerPatch(Body):
     preferences: Preferences | None = None
     source: SourceName | None = None
     owner_id: OwnerId | None = None
+    partner_id: UUID | None = Field(
+        default=None,
+        description="assign to a partner, or null to unassign (staff and machine clients only)",
+    )
     version: Annotated[int, Field(ge=1)] | None = None
 
     @field_validator("kind", "name", mode="before")
@@ -202,6 +211,11 @@ class CustomerListQuery(PageQuery):
     tag: Tag | None = None
     source: SourceName | None = None
     q: SearchText | None = None
+    partner_id: UUID | None = Field(
+        default=None,
+        description="only the customers assigned to this partner (a partner user sees only "
+        "their own partner's)",
+    )
 
 
 # -- Responses ---------------------------------------------------------------------------------
@@ -237,6 +251,7 @@ class Customer(Reply):
     preferences: dict[str, str]
     source: SourceName | None
     owner_id: str | None
+    partner_id: UUID | None
     blacklisted: bool
     blacklist_reason: str | None
     merged_into_id: UUID | None

@@ -105,6 +105,7 @@ def customer_to_proto(customer: Customer) -> customer_pb2.Customer:
             else customer_pb2.ACQUISITION_SOURCE_UNSPECIFIED
         ),
         owner_id=str(profile.owner_id) if profile.owner_id else "",
+        partner_id=str(profile.partner_id) if profile.partner_id else "",
         blacklisted=customer.blacklisted,
         blacklist_reason=customer.blacklist_reason or "",
         merged_into_id=str(customer.merged_into_id) if customer.merged_into_id else "",

@@ -25,6 +25,7 @@ customers = sa.Table(
     sa.Column("preferences", sa.JSON(), nullable=False),
     sa.Column("acquisition_source", sa.String(20)),
     sa.Column("owner_id", sa.Uuid()),
+    sa.Column("partner_id", sa.Uuid()),  # migration 0003
     sa.Column("blacklisted", sa.Boolean(), nullable=False),
     sa.Column("blacklist_reason", sa.String(500)),
     sa.Column("merged_into_id", sa.Uuid(), sa.ForeignKey("customers.id")),
@@ -65,6 +66,15 @@ sa.Index("ix_customers_region", sa.func.lower(customers.c.region))
 sa.Index(
     "ix_customers_live_region_created",
     sa.func.lower(customers.c.region),
+    customers.c.created_at,
+    customers.c.id,
+    postgresql_where=LIVE,
+    sqlite_where=LIVE,
+)
+# A partner's customers in the list's keyset order (migration 0003).
+sa.Index(
+    "ix_customers_live_partner_created",
+    customers.c.partner_id,
     customers.c.created_at,
     customers.c.id,
     postgresql_where=LIVE,

@@ -117,6 +117,8 @@ class SqlCustomerRepository:
             statement = statement.where(customers.c.acquisition_source == filters.source.value)
         if filters.query:
             statement = statement.where(_text_match(filters.query))
+        if filters.partner_id is not None:
+            statement = statement.where(customers.c.partner_id == filters.partner_id)
         if after is not None:
             created_at, customer_id = after
             statement = statement.where(
@@ -309,6 +311,7 @@ def _customer_values(customer: Customer) -> dict[str, Any]:
             profile.acquisition_source.value if profile.acquisition_source else None
         ),
         "owner_id": profile.owner_id,
+        "partner_id": profile.partner_id,
         "blacklisted": customer.blacklisted,
         "blacklist_reason": customer.blacklist_reason,
         "merged_into_id": customer.merged_into_id,
@@ -347,6 +350,7 @@ def _customer(
                 AcquisitionSource(row.acquisition_source) if row.acquisition_source else None
             ),
             owner_id=row.owner_id,
+            partner_id=row.partner_id,
         ),
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -116,6 +116,8 @@ class Profile:
     preferences: Mapping[str, str] = field(default_factory=dict)
     acquisition_source: AcquisitionSource | None = None
     owner_id: UUID | None = None
+    # The partner the record is assigned to: that partner's users may read it (access.py).
+    partner_id: UUID | None = None
 
 
 PROFILE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Profile))
@@ -388,7 +390,9 @@ def merge(survivor: Customer, merged: Customer, *, now: datetime) -> None:
     - Merging a record into itself, or when either record is already merged, is a
       FailedPrecondition.
     - The survivor keeps its own non-empty fields and fills each empty one from the merged
-      record. Birth date and gender are not filled into an organization.
+      record (the owner and the partner assignment too: a survivor assigned to no partner
+      takes the merged record's partner). Birth date and gender are not filled into an
+      organization.
     - Tags and preferences are unioned; on a preference key present in both, the survivor wins.
     - For each consent channel the most recently updated answer wins (the survivor's on a tie).
     - A blacklist on either side stays on the survivor (with the merged record's reason when

@@ -1,8 +1,8 @@
 """The gRPC servicer: request -> command -> handler -> response.
 
-Malformed input (unknown enum values, bad UUIDs or dates) becomes ValidationFailed with the
-field's path in the request; domain errors propagate to the chassis interceptor, which maps
-them to status codes with details.
+Malformed input (unknown enum values, bad UUIDs or dates, text with NUL characters, which no
+database stores) becomes ValidationFailed with the field's path in the request; domain errors
+propagate to the chassis interceptor, which maps them to status codes with details.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date
 from enum import Enum
+from functools import wraps
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from crm_platform import context
 from crm_platform.errors import FieldViolation, ValidationFailed
 from crm_platform.grpc_server import ServiceBinding
 from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
+from google.protobuf.message import Message
 
 from crm_customer.adapters.messages import (
     ACQUISITION_SOURCES,
@@ -36,7 +38,9 @@ from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.handlers import CustomerHandlers
 from crm_customer.service_layer.ports import CustomerFilters
 
-SERVICE_NAME = customer_pb2.DESCRIPTOR.services_by_name["CustomerService"].full_name
+SERVICE = customer_pb2.DESCRIPTOR.services_by_name["CustomerService"]
+SERVICE_NAME = SERVICE.full_name
+NUL = "\x00"
 
 Value = TypeVar("Value", bound=Enum)
 
@@ -44,6 +48,9 @@ Value = TypeVar("Value", bound=Enum)
 class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     def __init__(self, handlers: CustomerHandlers) -> None:
         self.handlers = handlers
+        # Every method of the contract checks its request for NUL characters first.
+        for method in SERVICE.methods:
+            setattr(self, method.name, _refusing_nul(getattr(self, method.name)))
 
     def CreateCustomer(
         self, request: customer_pb2.CreateCustomerRequest, context: grpc.ServicerContext
@@ -86,6 +93,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             tag=request.tag.strip().lower() or None,
             source=_optional_enum(request.source, ACQUISITION_SOURCES, "source"),
             query=request.query.strip() or None,
+            partner_id=_optional_uuid(request.partner_id, "partner_id"),
         )
         page = self.handlers.list_customers(
             commands.ListCustomers(
@@ -196,21 +204,57 @@ def binding(handlers: CustomerHandlers) -> ServiceBinding:
     )
 
 
+def _refusing_nul(method: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
+    @wraps(method)
+    def checked(request: Message, context: grpc.ServicerContext) -> Any:
+        violations = _nul_violations(request)
+        if violations:
+            raise ValidationFailed(violations)
+        return method(request, context)
+
+    return checked
+
+
+def _nul_violations(message: Message, prefix: str = "") -> list[FieldViolation]:
+    """A violation for every text field of `message` (nested messages, repeated fields, map
+    keys and values too) that holds a NUL character: PostgreSQL refuses them in text."""
+    violations: list[FieldViolation] = []
+    for field, value in message.ListFields():
+        path = prefix + field.name
+        entry = field.message_type
+        if entry is not None and entry.GetOptions().map_entry:
+            items = [*value.keys(), *value.values()]
+        elif field.is_repeated:
+            items = list(value)
+        else:
+            items = [value]
+        if any(isinstance(item, str) and NUL in item for item in items):
+            violations.append(FieldViolation(path, "must not contain NUL characters"))
+        for item in items:
+            if isinstance(item, Message):
+                violations.extend(_nul_violations(item, path + "."))
+    return violations
+
+
 def _caller() -> Caller:
     """The caller, as authenticated by the chassis interceptor for this call: the actor
     recorded on changes is the token's kind and subject; a customer's own record is the
-    token's customer_id."""
+    token's customer_id, a partner user's partner its partner_id."""
     principal = context.principal.get()
-    return Caller(actor_from_proto(principal.as_actor()), _own_record(principal.customer_id))
+    return Caller(
+        actor_from_proto(principal.as_actor()),
+        customer_id=_claimed_id(principal.customer_id),
+        partner_id=_claimed_id(principal.partner_id),
+    )
 
 
-def _own_record(customer_id: str | None) -> UUID | None:
-    if not customer_id:
+def _claimed_id(claim: str | None) -> UUID | None:
+    if not claim:
         return None
     try:
-        return UUID(customer_id)
+        return UUID(claim)
     except ValueError:
-        return None  # a claim that is no id of ours: the customer sees no record
+        return None  # a claim that is no id of ours: the caller sees no record
 
 
 def _uuid(value: str, field: str) -> UUID:
@@ -264,8 +308,8 @@ def _birth_date(value: str) -> date | None:
         ) from None
 
 
-def _owner_id(value: str) -> UUID | None:
-    return _uuid(value, "customer.owner_id") if value else None
+def _optional_uuid(value: str, field: str) -> UUID | None:
+    return _uuid(value, field) if value else None
 
 
 _PROFILE_PARSERS: dict[str, Callable[[customer_pb2.Customer], Any]] = {
@@ -282,7 +326,8 @@ _PROFILE_PARSERS: dict[str, Callable[[customer_pb2.Customer], Any]] = {
     "acquisition_source": lambda m: _optional_enum(
         m.acquisition_source, ACQUISITION_SOURCES, "customer.acquisition_source"
     ),
-    "owner_id": lambda m: _owner_id(m.owner_id),
+    "owner_id": lambda m: _optional_uuid(m.owner_id, "customer.owner_id"),
+    "partner_id": lambda m: _optional_uuid(m.partner_id, "customer.partner_id"),
 }
 
 

@@ -92,7 +92,7 @@ class CustomerHandlers:
         return customer
 
     def update_customer(self, command: commands.UpdateCustomer) -> Customer:
-        command.caller.ensure_may_see(command.customer_id)
+        command.caller.ensure_may_change(command.customer_id)
         command.caller.ensure_may_set(command.fields)
         if not command.fields:
             raise ValidationFailed(FieldViolation("update_mask", "name at least one field"))
@@ -124,16 +124,18 @@ class CustomerHandlers:
         return customer
 
     def get_customer(self, query: commands.GetCustomer) -> Customer:
-        query.caller.ensure_may_see(query.customer_id)
+        query.caller.ensure_may_address(query.customer_id)
         with self.uow_factory() as uow:
-            return _load(uow, query.customer_id)
+            customer = _load(uow, query.customer_id)
+        query.caller.ensure_may_see(customer)
+        return customer
 
     def list_customers(self, query: commands.ListCustomers) -> Page[Customer]:
-        query.caller.ensure_unrestricted("list customers")
+        filters = query.caller.visible(query.filters)
         limit = paging.page_size(query.page_size)
         after = _decode_cursor(query.page_token)
         with self.uow_factory() as uow:
-            rows = uow.customers.list_live(query.filters, after, limit + 1)
+            rows = uow.customers.list_live(filters, after, limit + 1)
         return _page(rows, limit, lambda c: (c.created_at, c.id))
 
     def merge_customers(self, command: commands.MergeCustomers) -> Customer:
@@ -192,7 +194,7 @@ class CustomerHandlers:
         return Recognized(recognition, survivor)
 
     def set_consent(self, command: commands.SetConsent) -> Customer:
-        command.caller.ensure_may_see(command.customer_id)
+        command.caller.ensure_may_change(command.customer_id)
         with self.uow_factory() as uow:
             customer = _load(uow, command.customer_id)
             if customer.set_consent(command.channel, command.granted, now=self.clock()):
@@ -202,7 +204,7 @@ class CustomerHandlers:
         return customer
 
     def log_interaction(self, command: commands.LogInteraction) -> Interaction:
-        command.caller.ensure_may_see(command.customer_id)
+        command.caller.ensure_may_change(command.customer_id)
         with self.uow_factory() as uow:
             customer = _load(uow, command.customer_id)
             interaction = customer.log_interaction(
@@ -219,11 +221,11 @@ class CustomerHandlers:
         return interaction
 
     def list_interactions(self, query: commands.ListInteractions) -> Page[Interaction]:
-        query.caller.ensure_may_see(query.customer_id)
+        query.caller.ensure_may_address(query.customer_id)
         limit = paging.page_size(query.page_size)
         before = _decode_cursor(query.page_token)
         with self.uow_factory() as uow:
-            _load(uow, query.customer_id)
+            query.caller.ensure_may_see(_load(uow, query.customer_id))
             rows = uow.interactions.list_for(query.customer_id, before, limit + 1)
         return _page(rows, limit, lambda i: (i.occurred_at, i.id))
 

@@ -24,6 +24,7 @@ class CustomerFilters:
     tag: str | None = None  # normalized (lowercase)
     source: AcquisitionSource | None = None
     query: str | None = None  # case-insensitive substring of name, email or phone
+    partner_id: UUID | None = None  # assigned to this partner
 
 
 class CustomerRepository(Protocol):

@@ -109,6 +109,7 @@ def customer_to_json(customer: customer_pb2.Customer) -> Json:
         "preferences": dict(customer.preferences),
         "source": SOURCES.to_json(customer.acquisition_source),
         "owner_id": customer.owner_id or None,
+        "partner_id": customer.partner_id or None,
         "blacklisted": customer.blacklisted,
         "blacklist_reason": customer.blacklist_reason or None,
         "merged_into_id": customer.merged_into_id or None,
@@ -138,6 +139,8 @@ def _customer_fields(
             customer.tags.extend(value or [])
         elif field == "preferences":
             customer.preferences.update(value or {})
+        elif field == "partner_id":
+            customer.partner_id = str(value) if value else ""
         else:
             setattr(customer, field, value or "")
     return customer
@@ -183,6 +186,7 @@ def list_customers_request(query: schemas.CustomerListQuery) -> customer_pb2.Lis
         tag=query.tag or "",
         source=SOURCES.to_proto(query.source),
         query=query.q or "",
+        partner_id=str(query.partner_id) if query.partner_id else "",
     )
 
 

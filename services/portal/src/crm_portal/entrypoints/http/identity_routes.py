@@ -342,7 +342,7 @@ def create_user(body: schemas.UserCreate) -> Response:
         kind=AccountKind(body.kind),
         roles=parse_roles(body.roles),
         name=body.name,
-        partner_id=body.partner_id,
+        partner_id=str(body.partner_id) if body.partner_id else None,
     )
     response = _json(user_to_json(user), 201)
     response.headers["Location"] = url_for(".get_user", user_id=user.id)

@@ -4,22 +4,25 @@ The document is generated from the route declarations (operations.py) and the py
 that validate the requests (`model_json_schema`, refs into `components/schemas`), once per
 app, on the first request for it. Every error is documented as `application/problem+json`.
 
-The docs page is Swagger UI from the swagger-ui-bundle package's own files (no CDN). That
-Swagger UI (4.x) renders OpenAPI 3.0 documents only, so the page reads
-/docs/openapi-3.0.json: the same document with the 3.1-only JSON Schema spelled the 3.0 way
-(`nullable` for null unions, `example` for `examples`). /openapi.json stays the reference.
+The docs page is Swagger UI from a package's own files (no CDN). With swagger-ui-py installed
+it is that package's Swagger UI 5, which reads OpenAPI 3.1: the page reads /openapi.json
+itself. Without it, it is swagger-ui-bundle's Swagger UI 4, which renders OpenAPI 3.0 only, so
+the page reads /docs/openapi-3.0.json: the same document with the 3.1-only JSON Schema spelled
+the 3.0 way (`nullable` for null unions, `example` for `examples`). /openapi.json stays the
+reference either way.
 """
 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
+from dataclasses import dataclass
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import swagger_ui_bundle  # type: ignore[import-untyped]  # no type information
 from crm_platform.auth import Allow
 from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
 from pydantic import BaseModel
@@ -35,7 +38,8 @@ from crm_portal.entrypoints.http.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYP
 DOCUMENT_KEY = "crm_portal.openapi"
 REF_TEMPLATE = "#/components/schemas/{model}"
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
-SWAGGER_UI = Path(str(swagger_ui_bundle.swagger_ui_path))
+DOCUMENT_PATH = "/openapi.json"
+DOCUMENT_30_PATH = "/docs/openapi-3.0.json"
 SWAGGER_ASSETS = frozenset(
     {
         "swagger-ui.css",
@@ -49,6 +53,38 @@ IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "pattern": "^[!-~]{1,200}$"}
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 docs = Blueprint("docs", __name__)
+
+
+@dataclass(frozen=True)
+class SwaggerUi:
+    """The Swagger UI the docs page is made of."""
+
+    files: Path  # holds SWAGGER_ASSETS
+    reads_openapi_31: bool  # Swagger UI 5 does; 4 reads 3.0 only
+
+    @property
+    def document_url(self) -> str:
+        """The document the page loads."""
+        return DOCUMENT_PATH if self.reads_openapi_31 else DOCUMENT_30_PATH
+
+
+def find_swagger_ui() -> SwaggerUi:
+    """swagger-ui-py's Swagger UI 5 when it is installed, else swagger-ui-bundle's 4.
+
+    swagger-ui-py is located, not imported: importing it loads an adapter for every web
+    framework it supports, and only its static files are used here.
+    """
+    spec = importlib.util.find_spec("swagger_ui")
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        static = Path(location) / "static"
+        if all((static / asset).is_file() for asset in SWAGGER_ASSETS):
+            return SwaggerUi(static, reads_openapi_31=True)
+    import swagger_ui_bundle  # type: ignore[import-untyped]  # no type information
+
+    return SwaggerUi(Path(str(swagger_ui_bundle.swagger_ui_path)), reads_openapi_31=False)
+
+
+SWAGGER_UI = find_swagger_ui()
 
 
 def _version() -> str:
@@ -371,7 +407,7 @@ def document() -> dict[str, Any]:
     return found
 
 
-# -- OpenAPI 3.0 for the docs page ---------------------------------------------------------------
+# -- OpenAPI 3.0 for the docs page of Swagger UI 4 (without swagger-ui-py) -----------------------
 
 
 def to_openapi_30(document_31: dict[str, Any]) -> dict[str, Any]:
@@ -474,7 +510,7 @@ def _docs_response(body: str, mimetype: str) -> Response:
 @operations.operation(
     docs,
     "GET",
-    "/openapi.json",
+    DOCUMENT_PATH,
     summary="This API's OpenAPI document",
     tags=["meta"],
     allow=PUBLIC,
@@ -498,11 +534,11 @@ def docs_page() -> Response:
     documented=False, responses={200: Answer("script")},
 )  # fmt: skip
 def docs_script() -> Response:
-    return _docs_response(_INIT % json.dumps("/docs/openapi-3.0.json"), "text/javascript")
+    return _docs_response(_INIT % json.dumps(SWAGGER_UI.document_url), "text/javascript")
 
 
 @operations.operation(
-    docs, "GET", "/docs/openapi-3.0.json", summary="This API's document as OpenAPI 3.0",
+    docs, "GET", DOCUMENT_30_PATH, summary="This API's document as OpenAPI 3.0",
     allow=PUBLIC, documented=False, responses={200: Answer("OpenAPI 3.0.3")},
 )  # fmt: skip
 def openapi_30_document() -> Response:
@@ -515,6 +551,6 @@ def openapi_30_document() -> Response:
     responses={200: Answer("a file of Swagger UI")},
 )  # fmt: skip
 def docs_asset(asset: str) -> Response:
-    response = send_from_directory(SWAGGER_UI, asset, max_age=3600)
+    response = send_from_directory(SWAGGER_UI.files, asset, max_age=3600)
     response.headers["Content-Security-Policy"] = _DOCS_POLICY
     return response

@@ -3,7 +3,7 @@
 Each route is declared with `operation` (see operations.py): its query and body models, its
 answers and who may call it, which also makes the OpenAPI document. Who may call what mirrors
 the backends' own tables (the customer and analytics services check again, and limit customers
-to their own record and timeline).
+to their own record and timeline, partner users to the records assigned to their partner).
 
 A malformed customer id does not match a route (404), like an unknown one.
 """
@@ -35,10 +35,13 @@ FRONT_OFFICE = LEADS | {"sales_rep", "service_agent"}  # read and change custome
 READERS = FRONT_OFFICE | {"marketer", "analyst", "finance"}  # read customers
 
 READ_CUSTOMERS = Allow(roles=READERS, scopes={CUSTOMERS_READ})
+# a partner user lists the customers assigned to their partner (the service limits the list)
+LIST_CUSTOMERS = Allow(roles=READERS, scopes={CUSTOMERS_READ}, partners=True)
 CHANGE_CUSTOMERS = Allow(roles=FRONT_OFFICE, scopes={CUSTOMERS_WRITE})
 CURATE_CUSTOMERS = Allow(roles=LEADS, scopes={CUSTOMERS_WRITE})
-# a customer may read and change their own record and timeline (the service checks whose)
-READ_OWN_CUSTOMER = Allow(roles=READERS, scopes={CUSTOMERS_READ}, customers=True)
+# a customer may read and change their own record and timeline, a partner user read those
+# assigned to their partner (the service checks whose)
+READ_OWN_CUSTOMER = Allow(roles=READERS, scopes={CUSTOMERS_READ}, customers=True, partners=True)
 CHANGE_OWN_CUSTOMER = Allow(roles=FRONT_OFFICE, scopes={CUSTOMERS_WRITE}, customers=True)
 SET_OWN_CONSENT = Allow(roles=FRONT_OFFICE | {"marketer"}, scopes={CUSTOMERS_WRITE}, customers=True)
 READ_ANALYTICS = Allow(
@@ -88,12 +91,13 @@ def create_customer(body: schemas.CustomerCreate) -> Response:
 
 @operation(
     api, "GET", "/customers",
-    summary="List customers", tags=["customers"], allow=READ_CUSTOMERS,
+    summary="List customers", tags=["customers"], allow=LIST_CUSTOMERS,
     query=schemas.CustomerListQuery,
     responses={200: Answer("A page of customers", schemas.CustomerPage)},
 )  # fmt: skip
 def list_customers(query: schemas.CustomerListQuery) -> Response:
-    """Filtered by region, tag, source and a search text; `next_page_token` pages on."""
+    """Filtered by region, tag, source, partner and a search text; `next_page_token` pages
+    on. A partner user's list holds only the customers assigned to their partner."""
     page = backends().customers.list_customers(mapping.list_customers_request(query))
     return _json(mapping.customer_page_to_json(page))
 
