@@ -3,8 +3,10 @@ page is served from the package's own files."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -17,9 +19,9 @@ from flask.testing import FlaskClient
 from tests.portal.unit.fakes import CUSTOMER_ID
 
 try:  # the OpenAPI meta-schemas as the API fuzzer ships them
-    from schemathesis.specs.openapi.definitions import OPENAPI_30, OPENAPI_31
+    from schemathesis.specs.openapi.definitions import OPENAPI_31
 except ImportError:  # pragma: no cover - the structural checks below still run
-    OPENAPI_30 = OPENAPI_31 = None
+    OPENAPI_31 = None
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -196,6 +198,15 @@ def test_answers_conform_to_the_document(
             assert name in response.headers
 
 
+DOCS_ASSETS = {
+    "/docs/swagger-ui.css": "text/css",
+    "/docs/swagger-ui-bundle.js": "text/javascript",
+    "/docs/swagger-ui-standalone-preset.js": "text/javascript",
+    "/docs/favicon-32x32.png": "image/png",
+    "/docs/favicon-16x16.png": "image/png",
+}
+
+
 def test_the_docs_page_is_served_from_local_files(client: FlaskClient) -> None:
     page = client.get("/docs", headers={"Authorization": ""})
 
@@ -209,56 +220,51 @@ def test_the_docs_page_is_served_from_local_files(client: FlaskClient) -> None:
         "/docs/swagger-ui.css",
         "/docs/swagger-ui-bundle.js",
         "/docs/swagger-ui-standalone-preset.js",
+        "/docs/favicon-32x32.png",
         "/docs/init.js",
     ):
         assert f'"{asset}"' in html
-        served = client.get(asset)
-        assert served.status_code == 200, asset
-        assert len(served.get_data()) > 0
-    script = client.get("/docs/init.js").get_data(as_text=True)
-    assert f'url: "{openapi.SWAGGER_UI.document_url}"' in script
     assert client.get("/docs/../config.py").status_code == 404
     assert client.get("/docs/index.j2").status_code == 404
+    assert client.get("/docs/swagger-initializer.js").status_code == 404  # not one of ours
 
 
-def test_the_docs_page_reads_openapi_json_itself_with_swagger_ui_5() -> None:
-    if importlib.util.find_spec("swagger_ui") is None:
-        pytest.skip("swagger-ui-py (Swagger UI 5) is not installed: the page reads OpenAPI 3.0")
-    found = openapi.find_swagger_ui()
+@pytest.mark.parametrize(("asset", "media_type"), sorted(DOCS_ASSETS.items()))
+def test_the_docs_files_come_from_swagger_ui_py(
+    client: FlaskClient, asset: str, media_type: str
+) -> None:
+    served = client.get(asset, headers={"Authorization": ""})
 
-    bundle = (found.files / "swagger-ui-bundle.js").read_text(encoding="utf-8")
+    assert served.status_code == 200, asset
+    assert served.mimetype == media_type
+    assert "script-src 'self'" in served.headers["Content-Security-Policy"]
+    local = openapi.swagger_ui_files() / asset.removeprefix("/docs/")
+    assert served.get_data() == local.read_bytes()
+    assert local.parent.parent.name == "swagger_ui"  # swagger-ui-py's package
 
-    assert found.reads_openapi_31
-    assert found.document_url == "/openapi.json"
+
+def test_the_docs_page_is_swagger_ui_5_reading_openapi_json(client: FlaskClient) -> None:
+    bundle = client.get("/docs/swagger-ui-bundle.js").get_data(as_text=True)
+    script = client.get("/docs/init.js", headers={"Authorization": ""})
+
     assert re.search(r'PACKAGE_VERSION:"5\.', bundle), "not Swagger UI 5"
+    assert script.status_code == 200
+    assert script.mimetype == "text/javascript"
+    assert "script-src 'self'" in script.headers["Content-Security-Policy"]
+    assert 'url: "/openapi.json"' in script.get_data(as_text=True)
+    assert client.get("/docs/openapi-3.0.json").status_code == 404  # no 3.0 copy
 
 
-def test_without_swagger_ui_5_the_page_reads_the_openapi_3_0_copy(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
-
-    found = openapi.find_swagger_ui()
-
-    assert not found.reads_openapi_31
-    assert found.document_url == "/docs/openapi-3.0.json"
-    assert (found.files / "swagger-ui-bundle.js").is_file()
-
-
-def test_the_docs_page_reads_the_same_document_as_openapi_3_0(
-    client: FlaskClient, document: dict[str, Any]
-) -> None:
-    response = client.get("/docs/openapi-3.0.json")
-
-    assert response.status_code == 200
-    converted = response.get_json()
-    assert converted["openapi"] == "3.0.3"
-    assert set(converted["paths"]) == set(document["paths"])
-    customer = converted["components"]["schemas"]["Customer"]["properties"]
-    assert customer["email"] == {"type": "string", "nullable": True, "title": "Email"}
-    if OPENAPI_30 is not None:
-        errors = list(jsonschema.Draft4Validator(OPENAPI_30).iter_errors(converted))
-        assert [e.message for e in errors] == []
+def test_the_docs_files_are_looked_up_on_first_use_not_at_import() -> None:
+    check = (
+        "import sys\n"
+        "from crm_portal.entrypoints.http import openapi\n"
+        "assert openapi.swagger_ui_files.cache_info().currsize == 0\n"
+        "assert 'swagger_ui' not in sys.modules\n"
+        "openapi.swagger_ui_files()\n"
+        "assert 'swagger_ui' not in sys.modules  # located, not imported\n"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True, cwd=Path(__file__).parent)
 
 
 def test_the_document_and_docs_are_not_rate_limited(app: Flask) -> None:

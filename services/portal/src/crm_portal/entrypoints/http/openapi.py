@@ -4,20 +4,16 @@ The document is generated from the route declarations (operations.py) and the py
 that validate the requests (`model_json_schema`, refs into `components/schemas`), once per
 app, on the first request for it. Every error is documented as `application/problem+json`.
 
-The docs page is Swagger UI from a package's own files (no CDN). With swagger-ui-py installed
-it is that package's Swagger UI 5, which reads OpenAPI 3.1: the page reads /openapi.json
-itself. Without it, it is swagger-ui-bundle's Swagger UI 4, which renders OpenAPI 3.0 only, so
-the page reads /docs/openapi-3.0.json: the same document with the 3.1-only JSON Schema spelled
-the 3.0 way (`nullable` for null unions, `example` for `examples`). /openapi.json stays the
-reference either way.
+The docs page is Swagger UI 5 from the swagger-ui-py package's own static files (no CDN; the
+Content-Security-Policy lets the page load only its own files). Swagger UI 5 reads OpenAPI 3.1,
+so the page loads /openapi.json itself. The files are located on the first request for them.
 """
 
 from __future__ import annotations
 
-import copy
+import functools
 import importlib.util
 import json
-from dataclasses import dataclass
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -39,7 +35,6 @@ DOCUMENT_KEY = "crm_portal.openapi"
 REF_TEMPLATE = "#/components/schemas/{model}"
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
 DOCUMENT_PATH = "/openapi.json"
-DOCUMENT_30_PATH = "/docs/openapi-3.0.json"
 SWAGGER_ASSETS = frozenset(
     {
         "swagger-ui.css",
@@ -49,42 +44,27 @@ SWAGGER_ASSETS = frozenset(
         "favicon-32x32.png",
     }
 )
+# what the assets are served as, whatever the system's MIME table says
+_ASSET_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png"}
 IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "pattern": "^[!-~]{1,200}$"}
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 docs = Blueprint("docs", __name__)
 
 
-@dataclass(frozen=True)
-class SwaggerUi:
-    """The Swagger UI the docs page is made of."""
+@functools.cache
+def swagger_ui_files() -> Path:
+    """The directory of swagger-ui-py's Swagger UI 5 files (SWAGGER_ASSETS among them).
 
-    files: Path  # holds SWAGGER_ASSETS
-    reads_openapi_31: bool  # Swagger UI 5 does; 4 reads 3.0 only
-
-    @property
-    def document_url(self) -> str:
-        """The document the page loads."""
-        return DOCUMENT_PATH if self.reads_openapi_31 else DOCUMENT_30_PATH
-
-
-def find_swagger_ui() -> SwaggerUi:
-    """swagger-ui-py's Swagger UI 5 when it is installed, else swagger-ui-bundle's 4.
-
-    swagger-ui-py is located, not imported: importing it loads an adapter for every web
-    framework it supports, and only its static files are used here.
+    The package is located, not imported: importing it loads its own docs-page generator
+    (jinja2, PyYAML), and only its static files are used here.
     """
     spec = importlib.util.find_spec("swagger_ui")
     for location in (spec.submodule_search_locations or []) if spec is not None else []:
         static = Path(location) / "static"
         if all((static / asset).is_file() for asset in SWAGGER_ASSETS):
-            return SwaggerUi(static, reads_openapi_31=True)
-    import swagger_ui_bundle  # type: ignore[import-untyped]  # no type information
-
-    return SwaggerUi(Path(str(swagger_ui_bundle.swagger_ui_path)), reads_openapi_31=False)
-
-
-SWAGGER_UI = find_swagger_ui()
+            return static
+    raise RuntimeError("the Swagger UI files of swagger-ui-py are not installed")
 
 
 def _version() -> str:
@@ -407,61 +387,6 @@ def document() -> dict[str, Any]:
     return found
 
 
-# -- OpenAPI 3.0 for the docs page of Swagger UI 4 (without swagger-ui-py) -----------------------
-
-
-def to_openapi_30(document_31: dict[str, Any]) -> dict[str, Any]:
-    """The document spelled as OpenAPI 3.0.3, for viewers that read only 3.0."""
-    converted: dict[str, Any] = _downgrade(copy.deepcopy(document_31))
-    converted["openapi"] = "3.0.3"
-    return converted
-
-
-# maps whose keys are names (of fields, schemas, paths...), not JSON Schema keywords
-_NAME_MAPS = frozenset(
-    {"properties", "schemas", "paths", "responses", "headers", "content", "securitySchemes"}
-)
-
-
-def _downgrade(node: Any, *, names: bool = False) -> Any:
-    if isinstance(node, list):
-        return [_downgrade(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: _downgrade(value, names=key in _NAME_MAPS) for key, value in node.items()}
-    if names:
-        return node
-    for union in ("anyOf", "oneOf"):
-        options = node.get(union)
-        if isinstance(options, list) and {"type": "null"} in options:
-            kept = [o for o in options if o != {"type": "null"}]
-            node.pop(union)
-            if len(kept) == 1 and "$ref" not in kept[0]:
-                node.update(kept[0])
-            else:
-                node[union] = kept
-            node["nullable"] = True
-    kind = node.get("type")
-    if isinstance(kind, list):
-        others = [k for k in kind if k != "null"]
-        node["type"] = others[0] if len(others) == 1 else others
-        if "null" in kind:
-            node["nullable"] = True
-    if "const" in node:
-        node["enum"] = [node.pop("const")]
-    node.pop("propertyNames", None)  # no 3.0 spelling: the 3.1 document keeps the key rules
-    examples = node.get("examples")
-    if isinstance(examples, list) and "type" in node:
-        node.pop("examples")
-        if examples:
-            node["example"] = examples[0]
-    for bound, flag in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if isinstance(node.get(bound), int | float) and not isinstance(node.get(bound), bool):
-            node[flag] = node[bound]
-            node[bound] = True
-    return node
-
-
 # -- routes --------------------------------------------------------------------------------------
 
 _PAGE = """<!DOCTYPE html>
@@ -534,15 +459,7 @@ def docs_page() -> Response:
     documented=False, responses={200: Answer("script")},
 )  # fmt: skip
 def docs_script() -> Response:
-    return _docs_response(_INIT % json.dumps(SWAGGER_UI.document_url), "text/javascript")
-
-
-@operations.operation(
-    docs, "GET", DOCUMENT_30_PATH, summary="This API's document as OpenAPI 3.0",
-    allow=PUBLIC, documented=False, responses={200: Answer("OpenAPI 3.0.3")},
-)  # fmt: skip
-def openapi_30_document() -> Response:
-    return jsonify(to_openapi_30(document()))
+    return _docs_response(_INIT % json.dumps(DOCUMENT_PATH), "text/javascript")
 
 
 @operations.operation(
@@ -551,6 +468,8 @@ def openapi_30_document() -> Response:
     responses={200: Answer("a file of Swagger UI")},
 )  # fmt: skip
 def docs_asset(asset: str) -> Response:
-    response = send_from_directory(SWAGGER_UI.files, asset, max_age=3600)
+    response = send_from_directory(
+        swagger_ui_files(), asset, mimetype=_ASSET_TYPES[Path(asset).suffix], max_age=3600
+    )
     response.headers["Content-Security-Policy"] = _DOCS_POLICY
     return response
