@@ -20,6 +20,11 @@ GENDERS = ("female", "male", "other")
 FIRST = ("Wei", "Fang", "Min", "Jing", "Li", "Lei", "Yan", "Tao", "Hui", "Ying", "Ada", "Sam")
 LAST = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou")
 AREA_CODES = (201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218)
+# Customer numbers: phones are distinct below 16 * 800 * 10000; a load gives each client its
+# own range, and each scenario its own block, so no two writes of a run share a phone.
+NUMBERS_PER_CLIENT = 1_000_000
+WRITE_BLOCK = 20_000_000
+LATENCY_BLOCK = 40_000_000
 CSV_COLUMNS = (
     "name", "email", "phone", "region", "city", "birth_date", "gender", "tags", "source",
 )  # fmt: skip

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bench import data
 from bench.stats import Measure
 
 
@@ -161,6 +162,7 @@ class HttpWorkload:
     headers: dict[str, str] = field(default_factory=dict)
     ids: Sequence[str] = ()
     prefix: str = ""  # "post": unique emails
+    first: int = 0  # "post": the first customer number (data.customer), apart per scenario
     regions: Sequence[str] = ()  # "walk"
     page_size: int = 50
     pages_per_walk: int = 10
@@ -182,10 +184,8 @@ class HttpWorkload:
             status, _ = session.request("GET", path, None, self.headers)
             return status == 200
         if self.mode == "post":
-            from bench.data import api_body, customer
-
-            n = state["client"] * 10_000_000 + seq
-            body = json.dumps(api_body(customer(n, self.prefix, state["rng"]))).encode()
+            n = self.first + state["client"] * data.NUMBERS_PER_CLIENT + seq
+            body = json.dumps(data.api_body(data.customer(n, self.prefix, state["rng"]))).encode()
             headers = {**self.headers, "content-type": "application/json"}
             status, _ = session.request("POST", self.path, body, headers)
             return status == 201

@@ -106,7 +106,7 @@ class InsertWorkload:
         }  # fmt: skip
 
     def call(self, session: dict[str, Any], seq: int) -> bool:
-        n = session["client"] * 10_000_000 + seq
+        n = session["client"] * data.NUMBERS_PER_CLIENT + seq
         row = data.customer(n, self.prefix, session["rng"])
         now = datetime.now(UTC)
         values = (
@@ -136,7 +136,7 @@ def write(stack: BenchStack, scale: Scale) -> ScenarioResult:
     ours = _load(
         stack, scale, "POST /api/v1/customers (validate, dedupe, insert, outbox, commit)",
         HttpWorkload(_host(stack.api), "post", "/api/v1/customers", stack.headers,
-                     prefix=f"w{uuid.uuid4().hex[:6]}"),
+                     prefix=f"w{uuid.uuid4().hex[:6]}", first=data.WRITE_BLOCK),
     )  # fmt: skip
     baseline_db = migrated_customer_database(stack)
     baseline = _load(
@@ -286,7 +286,8 @@ def latency(stack: BenchStack, scale: Scale) -> ScenarioResult:
     writers = 8
     load = run_load(
         "POST at a fixed rate", HttpWorkload(_host(stack.api), "post", "/api/v1/customers",
-                                             stack.headers, prefix=f"lat{uuid.uuid4().hex[:6]}"),
+                                             stack.headers, prefix=f"lat{uuid.uuid4().hex[:6]}",
+                                             first=data.LATENCY_BLOCK),
         clients=writers, processes=2, warmup=0, duration=scale.latency_duration,
         rate=scale.latency_rate,
     )  # fmt: skip
