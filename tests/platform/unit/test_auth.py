@@ -26,6 +26,8 @@ from crm_platform.auth import (
 from crm_platform.context import Principal
 from crm_platform.settings import ServiceSettings
 from crm_platform.testing.tokens import (
+    AUDIENCE,
+    ISSUER,
     TEST_KEY,
     SigningKey,
     claims_for,
@@ -158,6 +160,89 @@ def test_a_token_a_little_past_its_expiry_is_accepted_within_the_leeway() -> Non
 
     assert token_verifier().verify(token).subject == "test-admin"
     assert "expired" in rejected(token, TokenVerifier(StaticKeys(jwks()), leeway=0))
+
+
+class CountingKeys:
+    """A key source over a JWKS that counts look-ups and can retire keys."""
+
+    def __init__(self, *keys: SigningKey) -> None:
+        self.keys = StaticKeys(jwks(*keys))
+        self.retired: set[str] = set()
+
+    def key_for(self, kid: str) -> Any | None:
+        return None if kid in self.retired else self.keys.key_for(kid)
+
+
+def counting_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every signature check jwt.decode makes (and still make it)."""
+    calls: list[str] = []
+    decode = jwt.decode
+
+    def counted(token: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    return calls
+
+
+def test_a_verified_token_is_remembered_and_not_checked_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = token_verifier()
+    token = issue_token("user-7", roles=["sales_rep"])
+    decodes = counting_decodes(monkeypatch)
+
+    first = verifier.verify(token)
+    again = verifier.verify(token)
+
+    assert again == first
+    assert again.subject == "user-7"
+    assert decodes == [token]  # one signature check for both
+    forged = tampered(token, sub="someone-else")
+    assert "signature" in rejected(forged, verifier)  # another token is checked in full
+
+
+def test_a_remembered_token_is_checked_again_once_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [time.time()]
+    verifier = TokenVerifier(
+        StaticKeys(jwks()), issuer=ISSUER, audience=AUDIENCE, leeway=0, clock=lambda: now[0]
+    )
+    token = issue_token(expires_in=60)
+    decodes = counting_decodes(monkeypatch)
+    verifier.verify(token)
+    verifier.verify(token)
+    assert len(decodes) == 1
+
+    now[0] += 61  # past exp: not taken from memory, the full check decides again
+    verifier.verify(token)
+
+    assert len(decodes) == 2
+
+
+def test_a_remembered_token_stops_working_when_its_key_is_retired() -> None:
+    keys = CountingKeys(TEST_KEY, OTHER_KEY)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE)
+    token = issue_token(key=OTHER_KEY)
+    assert verifier.verify(token).subject == "test-admin"
+
+    keys.retired.add(OTHER_KEY.kid)
+
+    with pytest.raises(errors.Unauthenticated, match="unknown"):
+        verifier.verify(token)
+
+
+def test_the_verifier_remembers_a_bounded_number_of_tokens() -> None:
+    verifier = TokenVerifier(StaticKeys(jwks()), issuer=ISSUER, audience=AUDIENCE, remember=3)
+    tokens = [issue_token(f"user-{n}") for n in range(5)]
+
+    subjects = [verifier.verify(token).subject for token in tokens]
+
+    assert subjects == [f"user-{n}" for n in range(5)]
+    assert len(verifier._verified) == 3
+    assert list(verifier._verified) == tokens[2:]  # the most recent ones
 
 
 def test_the_header_cannot_choose_a_key_of_another_type() -> None:

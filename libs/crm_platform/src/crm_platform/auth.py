@@ -6,6 +6,9 @@
 - Keys come from a `KeySource`: the portal's JWKS over HTTP (`RemoteKeys`, cached, refetched
   once on an unknown `kid`, at most every `refetch_interval` seconds) or a JWKS file
   (`FileKeys`, for tests and air-gapped setups) or a JWKS document in memory (`StaticKeys`).
+- A token verified once is remembered (bounded, most recent first) until it expires, for as
+  long as its signing key is still the one published: every request of a session carries the
+  same token, and the signature check is the costliest step of a call.
 - `grpc_authenticator` reads `authorization: Bearer <jwt>` from the call's metadata.
 - `Policy` is a service's one declarative table: method -> who may call it (`Allow`). A method
   missing from the table is denied. Staff are allowed by role, customers and partner users by
@@ -20,6 +23,7 @@ import logging
 import threading
 import time
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 ALGORITHM = "EdDSA"  # the only algorithm accepted; the header cannot choose another
 DEFAULT_LEEWAY_SECONDS = 30.0
 MAX_TOKEN_LENGTH = 8192
+VERIFIED_TOKENS_KEPT = 10_000  # about 2 KB each
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "kind")
 
 # The `kind` claim -> the actor kind recorded on changes
@@ -216,6 +221,14 @@ def _fetch_json(url: str, timeout: float) -> Mapping[str, Any]:
 # -- verification -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    kid: str
+    key: Any  # the key that checked the signature
+    expires_at: float  # exp + leeway, epoch seconds
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -224,11 +237,17 @@ class TokenVerifier:
         issuer: str = DEFAULT_JWT_ISSUER,
         audience: str = DEFAULT_JWT_AUDIENCE,
         leeway: float = DEFAULT_LEEWAY_SECONDS,
+        remember: int = VERIFIED_TOKENS_KEPT,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        self.remember = remember
+        self._clock = clock
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
@@ -242,6 +261,24 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """The principal the token names; errors.Unauthenticated when it is not valid."""
+        with self._lock:
+            known = self._verified.get(token)
+            if known is not None:
+                self._verified.move_to_end(token)
+        if known is not None:
+            # Still valid while unexpired and signed by a key that is still published.
+            if self._clock() < known.expires_at and self.keys.key_for(known.kid) is known.key:
+                return known.principal
+            with self._lock:
+                self._verified.pop(token, None)
+        verified = self._check(token)
+        with self._lock:
+            self._verified[token] = verified
+            while len(self._verified) > self.remember:
+                self._verified.popitem(last=False)
+        return verified.principal
+
+    def _check(self, token: str) -> _Verified:
         if not token or len(token) > MAX_TOKEN_LENGTH:
             raise errors.Unauthenticated("the access token is empty or too long")
         try:
@@ -280,7 +317,8 @@ class TokenVerifier:
             raise errors.Unauthenticated(f"the access token lacks the {exc.claim} claim") from None
         except jwt.PyJWTError as exc:
             raise errors.Unauthenticated(f"the access token is not valid: {exc}") from None
-        return principal_from_claims(claims, token)
+        principal = principal_from_claims(claims, token)
+        return _Verified(principal, kid, key, float(claims["exp"]) + self.leeway)
 
 
 def principal_from_claims(claims: Mapping[str, Any], token: str | None = None) -> Principal:

@@ -54,13 +54,22 @@ def build_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = _sqlite_engine(url, pool_size)
     else:
+        # No ping before each checkout (a round trip on every request): a connection found
+        # dead fails its request as unavailable (retryable), and SQLAlchemy then discards the
+        # whole pool; TCP keepalives find dead idle connections before a request does.
         engine = create_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
             pool_timeout=5,
-            connect_args={"connect_timeout": 5},
+            pool_recycle=3600,
+            connect_args={
+                "connect_timeout": 5,
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
+            },
         )
     _track_pool(engine, capacity=2 * pool_size)
     return engine

@@ -138,20 +138,16 @@ class SqlCustomerRepository:
     def _hydrate(self, rows: Sequence[sa.Row[Any]]) -> list[Customer]:
         if not rows:
             return []
-        ids = [row.id for row in rows]
         tags: dict[UUID, list[str]] = defaultdict(list)
-        for tag_row in self.session.execute(
-            sa.select(customer_tags).where(customer_tags.c.customer_id.in_(ids))
-        ):
-            tags[tag_row.customer_id].append(tag_row.tag)
         consents: dict[UUID, dict[ConsentChannel, Consent]] = defaultdict(dict)
-        for consent_row in self.session.execute(
-            sa.select(customer_consents).where(customer_consents.c.customer_id.in_(ids))
-        ):
-            channel = ConsentChannel(consent_row.channel)
-            consents[consent_row.customer_id][channel] = Consent(
-                channel, consent_row.granted, consent_row.updated_at
-            )
+        for detail in self.session.execute(_details([row.id for row in rows])):
+            if detail.granted is None:  # a tag row
+                tags[detail.customer_id].append(detail.name)
+            else:
+                channel = ConsentChannel(detail.name)
+                consents[detail.customer_id][channel] = Consent(
+                    channel, detail.granted, detail.updated_at
+                )
         result = [_customer(row, tags[row.id], consents[row.id]) for row in rows]
         for customer in result:
             self._loaded[customer.id] = customer.snapshot()
@@ -328,6 +324,24 @@ def _consent_values(customer_id: UUID, consent: Consent) -> dict[str, Any]:
         "granted": consent.granted,
         "updated_at": consent.updated_at,
     }
+
+
+def _details(ids: list[UUID]) -> sa.CompoundSelect[Any]:
+    """The consents and tags of the customers, in one round trip (a tag row has no grant)."""
+    return sa.union_all(
+        sa.select(
+            customer_consents.c.customer_id,
+            customer_consents.c.channel.label("name"),
+            customer_consents.c.granted,
+            customer_consents.c.updated_at,
+        ).where(customer_consents.c.customer_id.in_(ids)),
+        sa.select(
+            customer_tags.c.customer_id,
+            customer_tags.c.tag.label("name"),
+            sa.null().label("granted"),
+            sa.null().label("updated_at"),
+        ).where(customer_tags.c.customer_id.in_(ids)),
+    )
 
 
 def _customer(
