@@ -82,7 +82,8 @@ class BenchStack:
             "CRM_PORTAL_METRICS_PORT": str(p["portal_metrics"]),
             "CRM_PORTAL_WORKERS": str(self.workers),
             "CRM_PORTAL_THREADS": str(self.threads),
-            "CRM_PORTAL_RATE_LIMIT": "1000000/second",
+            "CRM_PORTAL_RATE_LIMIT": "1000000/second",  # counted as in production, never hit
+            "CRM_REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
             "CRM_JWKS_URL": f"http://127.0.0.1:{p['portal']}/.well-known/jwks.json",
             "CRM_ACCESS_TOKEN_TTL": str(24 * 3600),
             "CRM_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,

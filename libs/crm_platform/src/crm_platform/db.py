@@ -15,6 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_platform import metrics
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Connections kept open: the gRPC server's 16 workers, the relay or consumer, the readiness
+# probe, with room to spare (they open on first use). Past it, up to as many again open and
+# close per use: a new PostgreSQL connection costs a process fork, so the kept ones must cover
+# the steady load.
+DEFAULT_POOL_SIZE = 20
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -49,7 +54,7 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def build_engine(url: str, *, pool_size: int = 10) -> Engine:
+def build_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = _sqlite_engine(url, pool_size)

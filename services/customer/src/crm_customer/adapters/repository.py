@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -49,12 +50,25 @@ _LIVE_FIRST = (
 )
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """What the database holds of a record, as this transaction last read or wrote it."""
+
+    version: int
+    tags: frozenset[str]
+    consents: Mapping[ConsentChannel, Consent]
+
+    @classmethod
+    def of(cls, customer: Customer) -> _Stored:
+        return cls(customer.version, frozenset(customer.profile.tags), dict(customer.consents))
+
+
 class SqlCustomerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         # Each record as read (or last written) in this transaction: the version the write
         # checks, and the tags and consents it compares against to write only what changed.
-        self._loaded: dict[UUID, Customer] = {}
+        self._loaded: dict[UUID, _Stored] = {}
 
     def get(self, customer_id: UUID) -> Customer | None:
         return self._first(sa.select(customers).where(customers.c.id == customer_id))
@@ -78,7 +92,7 @@ class SqlCustomerRepository:
         except IntegrityError:
             self._raise_duplicate(customer)
             raise
-        self._loaded[customer.id] = customer.snapshot()
+        self._loaded[customer.id] = _Stored.of(customer)
 
     def save(self, customer: Customer) -> None:
         loaded = self._loaded[customer.id]
@@ -92,12 +106,12 @@ class SqlCustomerRepository:
                 )
                 if result.rowcount != 1:
                     raise Conflict(f"customer {customer.id} was changed concurrently; retry")
-                self._save_tags(customer, loaded)
-                self._save_consents(customer, loaded)
+                self._save_tags(customer, loaded.tags)
+                self._save_consents(customer, loaded.consents)
         except IntegrityError:
             self._raise_duplicate(customer)
             raise
-        self._loaded[customer.id] = customer.snapshot()
+        self._loaded[customer.id] = _Stored.of(customer)
 
     def list_live(
         self, filters: CustomerFilters, after: Cursor | None, limit: int
@@ -150,7 +164,7 @@ class SqlCustomerRepository:
                 )
         result = [_customer(row, tags[row.id], consents[row.id]) for row in rows]
         for customer in result:
-            self._loaded[customer.id] = customer.snapshot()
+            self._loaded[customer.id] = _Stored.of(customer)
         return result
 
     def _insert_tags(self, customer_id: UUID, tags: Iterable[str]) -> None:
@@ -163,21 +177,20 @@ class SqlCustomerRepository:
         if values:
             self.session.execute(sa.insert(customer_consents), values)
 
-    def _save_tags(self, customer: Customer, loaded: Customer) -> None:
-        removed = set(loaded.profile.tags) - set(customer.profile.tags)
+    def _save_tags(self, customer: Customer, stored: frozenset[str]) -> None:
+        tags = set(customer.profile.tags)
+        removed = stored - tags
         if removed:
             self.session.execute(
                 sa.delete(customer_tags)
                 .where(customer_tags.c.customer_id == customer.id)
                 .where(customer_tags.c.tag.in_(removed))
             )
-        self._insert_tags(
-            customer.id, sorted(set(customer.profile.tags) - set(loaded.profile.tags))
-        )
+        self._insert_tags(customer.id, sorted(tags - stored))
 
-    def _save_consents(self, customer: Customer, loaded: Customer) -> None:
+    def _save_consents(self, customer: Customer, stored: Mapping[ConsentChannel, Consent]) -> None:
         for channel, consent in customer.consents.items():
-            before = loaded.consents.get(channel)
+            before = stored.get(channel)
             if before == consent:
                 continue
             if before is None:
