@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID, uuid4
 
 from crm_platform.errors import AlreadyExists, FieldViolation, ValidationFailed
@@ -83,14 +83,14 @@ class ImportReport:
         return sum(1 for r in self.rejected if r.reason.startswith("duplicate"))
 
 
-@dataclass(frozen=True)
-class Contact:
+# Contact and Candidate cross from the worker processes to the writer by the million: named
+# tuples pickle and unpickle several times faster than dataclasses.
+class Contact(NamedTuple):
     kind: str  # "email" or "phone"
     value: str
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A valid row, registered and encoded for the store, not yet checked against it."""
 
     line: int
