@@ -212,3 +212,24 @@ def test_an_unknown_column_stops_the_import_before_any_write(
 
     assert main(["import", str(path)]) == 2
     assert row_count(engine, "customers") == 0
+
+
+def test_the_import_leaves_fresh_planner_statistics(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(HEADER + "".join(f"P{n},p{n}@example.com,,Beijing,vip,,\n" for n in range(20)))
+
+    assert run_import(engine, path, batch_size=50).imported == 20
+
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            analyzed = set(
+                connection.execute(
+                    sa.text(
+                        "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                    )
+                ).scalars()
+            )
+            assert {"customers", "customer_tags", "customer_consents"} <= analyzed
+        else:
+            analyzed = set(connection.execute(sa.text("SELECT tbl FROM sqlite_stat1")).scalars())
+            assert {"customers", "customer_tags"} <= analyzed

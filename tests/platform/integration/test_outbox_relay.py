@@ -4,13 +4,17 @@ without the broker's confirm."""
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from crm_platform import amqp, context
+from crm_platform import relay as relay_module
 from crm_platform.events import CONTENT_TYPE, decode
 from crm_platform.relay import OutboxRelay
+from crm_platform.tables import outbox
 from crm_platform.testing.processes import wait_until
 from google.protobuf.wrappers_pb2 import StringValue
+from sqlalchemy import select, update
 
 pytestmark = pytest.mark.integration
 
@@ -85,3 +89,33 @@ def test_unroutable_event_stays_pending_until_routable(db, broker, start_role):
     )
     [(properties, _body)] = broker.take_all(tap)
     assert properties.message_id == event_id
+
+
+def test_published_rows_past_the_retention_are_pruned_and_nothing_else(db, monkeypatch):
+    monkeypatch.setattr(relay_module, "PRUNE_RANGE", 3)  # walk several ranges of seqs
+    ids = db.emit(10)
+    week_ago = datetime.now(UTC) - timedelta(days=8)
+    old_published, old_pending, recent_published = ids[:6], ids[6], ids[7:9]
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(outbox)
+            .where(outbox.c.event_id.in_([*old_published, old_pending]))
+            .values(created_at=week_ago)
+        )
+        connection.execute(
+            update(outbox).where(outbox.c.event_id.in_(old_published)).values(published_at=week_ago)
+        )
+        connection.execute(
+            update(outbox)
+            .where(outbox.c.event_id.in_(recent_published))
+            .values(published_at=datetime.now(UTC))
+        )
+    relay = OutboxRelay(db.engine, "amqp://unused", app_id="platform-test")
+
+    pruned = relay.prune_published()
+
+    assert pruned == 6
+    with db.engine.connect() as connection:
+        left = set(connection.execute(select(outbox.c.event_id)).scalars())
+    assert left == set(ids) - set(old_published)  # the pending and the recent rows stay
+    assert relay.prune_published() == 0

@@ -47,6 +47,10 @@ OUTBOX_PUBLISHED = Counter(
     "crm_outbox_published_total",
     "Outbox rows published and confirmed by the broker.",
 )
+OUTBOX_PRUNED = Counter(
+    "crm_outbox_pruned_total",
+    "Published outbox rows deleted after the retention.",
+)
 OUTBOX_FAILURES = Counter(
     "crm_outbox_publish_failures_total",
     "Outbox publish attempts that failed (unroutable, nacked, connection lost).",

@@ -4,6 +4,10 @@ A row is marked published only after the broker confirms it (publisher confirms,
 an unroutable or nacked row stays pending and is retried with backoff, never dropped. On
 PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED (any number of relays) and the relay
 wakes on LISTEN/NOTIFY; on SQLite one relay polls.
+
+Published rows are kept `retention` (default 7 days, for inspection; the broker's event log
+stream is the history) and then deleted while the relay is idle, oldest first, in short
+transactions over ranges of the primary key, so the table stays the size of a week's events.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import pika
 import psycopg
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError, NackError, UnroutableError
-from sqlalchemy import Connection, Engine, Select, func, or_, select, update
+from sqlalchemy import Connection, Engine, Select, delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm_platform import amqp, metrics
@@ -32,6 +36,11 @@ from crm_platform.tables import outbox
 from crm_platform.uow import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
+
+DEFAULT_RETENTION = timedelta(days=7)
+PRUNE_INTERVAL = 60.0  # seconds between prunes of published rows
+PRUNE_RANGE = 10_000  # seqs per delete (one short transaction each)
+PRUNE_MAX_RANGES = 100  # per prune: at most a million rows, the rest the next time
 
 
 @dataclass
@@ -53,6 +62,7 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval: float = 0.1,
         listen_timeout: float = 1.0,
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self.engine = engine
         self.amqp_url = amqp_url
@@ -60,10 +70,12 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.listen_timeout = listen_timeout
+        self.retention = retention
         self._connection: pika.BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
         self._listener: psycopg.Connection[Any] | None = None
         self._backlog_checked = 0.0
+        self._pruned_at = 0.0
 
     def run(self, stop: threading.Event) -> None:
         backoff = Backoff()
@@ -73,6 +85,7 @@ class OutboxRelay:
                 backoff.reset()
                 if claimed < self.batch_size:
                     self._record_backlog()
+                    self._prune_when_due()
                     self._wait_for_work(stop)
             except (AMQPError, OSError, SQLAlchemyError, psycopg.Error) as exc:
                 delay = backoff.next_delay()
@@ -230,6 +243,45 @@ class OutboxRelay:
                 select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
             ).scalar_one()
         metrics.OUTBOX_BACKLOG.set(backlog)
+
+    def _prune_when_due(self) -> None:
+        now = time.monotonic()
+        if now - self._pruned_at < PRUNE_INTERVAL:
+            return
+        self._pruned_at = now
+        pruned = self.prune_published()
+        if pruned:
+            log.info("outbox relay: deleted %d rows published before the retention", pruned)
+
+    def prune_published(self) -> int:
+        """Delete the rows published more than `retention` ago; returns how many. Walks the
+        primary key from the oldest row in ranges and stops at the first range holding a row
+        younger than the retention (rows are created in seq order)."""
+        cutoff = datetime.now(UTC) - self.retention
+        with self.engine.connect() as connection:
+            bounds = connection.execute(select(func.min(outbox.c.seq), func.max(outbox.c.seq)))
+            low, top = bounds.one()
+        pruned = 0
+        for _ in range(PRUNE_MAX_RANGES):
+            if low is None or low > top:
+                break
+            in_range = outbox.c.seq.between(low, low + PRUNE_RANGE - 1)
+            with self.engine.begin() as connection:
+                result = connection.execute(
+                    delete(outbox)
+                    .where(in_range)
+                    .where(outbox.c.published_at.is_not(None))
+                    .where(outbox.c.published_at < cutoff)
+                )
+                pruned += result.rowcount
+                younger = connection.execute(
+                    select(func.count()).where(in_range).where(outbox.c.created_at >= cutoff)
+                ).scalar_one()
+            if younger:
+                break
+            low += PRUNE_RANGE
+        metrics.OUTBOX_PRUNED.inc(pruned)
+        return pruned
 
     def _close_broker(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None

@@ -124,6 +124,15 @@ class SqlBulkCustomerStore:
             ) from exc
         return len(written)
 
+    def refresh_statistics(self) -> None:
+        # Without fresh statistics after a bulk load, PostgreSQL plans as if the tables were
+        # still small: reading a page's tags by id became a scan of every tag row.
+        statement = (
+            "ANALYZE customers, customer_tags, customer_consents" if self.postgres else "ANALYZE"
+        )
+        with self.engine.begin() as connection:
+            connection.execute(sa.text(statement))
+
     def _holders(self, connection: Connection, contacts: list[Contact]) -> dict[Contact, UUID]:
         emails = [c.value for c in contacts if c.kind == "email"]
         phones = [c.value for c in contacts if c.kind == "phone"]

@@ -125,6 +125,10 @@ class BulkCustomerStore(Protocol):
         of the batch is written then)."""
         ...
 
+    def refresh_statistics(self) -> None:
+        """After the last batch: let the database plan its queries knowing the new rows."""
+        ...
+
 
 def prepare_batch(
     batch: list[SourceRow], *, now: datetime, phone_region: str, encode: Encoder
@@ -193,6 +197,8 @@ class CustomerImporter:
             self._write(prepared, report)
             if self.on_batch is not None:
                 self.on_batch(report)
+        if report.imported:
+            self.store.refresh_statistics()
         report.rejected.sort(key=lambda r: r.line)
         return report
 
