@@ -69,6 +69,7 @@ def create_customers(stack: BenchStack, count: int, prefix: str) -> list[str]:
 
 def read(stack: BenchStack, scale: Scale) -> ScenarioResult:
     ids = create_customers(stack, scale.read_customers, f"read{uuid.uuid4().hex[:6]}")
+    wait_for_quiet(stack)  # the creates' events applied: only the reads load the machine
     ours = _load(
         stack, scale, "GET /api/v1/customers/{id} (portal -> customer gRPC -> PostgreSQL)",
         HttpWorkload(_host(stack.api), "get", "/api/v1/customers/{id}", stack.headers, ids),
@@ -133,12 +134,14 @@ _INSERT = f"INSERT INTO customers ({_COLUMN_LIST}) VALUES ({_PLACEHOLDERS})"  # 
 
 
 def write(stack: BenchStack, scale: Scale) -> ScenarioResult:
+    wait_for_quiet(stack)
     ours = _load(
         stack, scale, "POST /api/v1/customers (validate, dedupe, insert, outbox, commit)",
         HttpWorkload(_host(stack.api), "post", "/api/v1/customers", stack.headers,
                      prefix=f"w{uuid.uuid4().hex[:6]}", first=data.WRITE_BLOCK),
     )  # fmt: skip
     baseline_db = migrated_customer_database(stack)
+    wait_for_quiet(stack)  # the baseline does not share the machine with our events' backlog
     baseline = _load(
         stack, scale, "INSERT + COMMIT of the same rows into customers (psycopg)",
         InsertWorkload(baseline_db, f"wb{uuid.uuid4().hex[:6]}"),
@@ -187,6 +190,9 @@ def prewrite_outbox(database_url: str, count: int, prefix: str) -> float:
 
 
 def relay(stack: BenchStack, scale: Scale) -> ScenarioResult:
+    # Earlier scenarios' events still being consumed would share the machine with the relay
+    # (the consumer catches up more slowly than the writes came in).
+    wait_for_quiet(stack)
     count = scale.relay_rows
     database = migrated_customer_database(stack)
     vhost = stack.new_vhost()
