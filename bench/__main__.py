@@ -1,8 +1,10 @@
 """`python -m bench` (make bench): run every scenario against real processes, a real
-PostgreSQL and a real RabbitMQ, and write bench/results/latest.json and latest.md.
+PostgreSQL, a real RabbitMQ and a real Redis (the gateway's rate limit counts, as in
+production), and write bench/results/latest.json and latest.md.
 
 BENCH_SCALE=small finishes in a few minutes (its report goes to latest-small.*); the full run
-(the default) imports 1,000,000 customers. BENCH_ONLY=read,write,... runs some scenarios.
+(the default) imports 1,000,000 customers. BENCH_ONLY=read,write,... runs some scenarios;
+BENCH_REDIS_URL names another Redis (default redis://127.0.0.1:6379/15).
 """
 
 from __future__ import annotations
