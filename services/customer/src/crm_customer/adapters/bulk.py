@@ -128,7 +128,9 @@ class SqlBulkCustomerStore:
         # Without fresh statistics after a bulk load, PostgreSQL plans as if the tables were
         # still small: reading a page's tags by id became a scan of every tag row.
         statement = (
-            "ANALYZE customers, customer_tags, customer_consents" if self.postgres else "ANALYZE"
+            "ANALYZE customers, customer_tags, customer_consents, outbox"
+            if self.postgres
+            else "ANALYZE"
         )
         with self.engine.begin() as connection:
             connection.execute(sa.text(statement))
