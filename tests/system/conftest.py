@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 
-from tests.system.stack import Stack, build_stack, destroy_stack
+from tests.system.stack import Stack, build_stack, destroy_stack, servers_or_skip
 
 
 @pytest.fixture(scope="module")
@@ -15,11 +15,8 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
     """The whole system, started once per test module."""
-    if isinstance(postgres_instance, str):
-        pytest.skip(postgres_instance)
-    if isinstance(rabbit_instance, str):
-        pytest.skip(rabbit_instance)
-    stack = build_stack(postgres_instance, rabbit_instance, tmp_path_factory.mktemp("stack"))
+    postgres, rabbit = servers_or_skip(postgres_instance, rabbit_instance)
+    stack = build_stack(postgres, rabbit, tmp_path_factory.mktemp("stack"))
     try:
         stack.migrate()
         stack.start_all()
@@ -28,4 +25,4 @@ def stack(
         print(stack.logs())
         raise
     finally:
-        destroy_stack(stack, postgres_instance, rabbit_instance)
+        destroy_stack(stack, postgres, rabbit)

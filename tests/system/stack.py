@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 from crm_platform.testing.processes import ServiceProcess, free_port
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 
@@ -110,6 +111,17 @@ class Stack:
 
     def logs(self) -> str:
         return "\n".join(f"--- {name}\n{p.log()}" for name, p in self.processes.items())
+
+
+def servers_or_skip(
+    postgres: PostgresServer | str, rabbit: RabbitServer | str
+) -> tuple[PostgresServer, RabbitServer]:
+    """The test servers; without one, the test skips with the reason its fixture gives."""
+    if isinstance(postgres, str):
+        pytest.skip(postgres)
+    if isinstance(rabbit, str):
+        pytest.skip(rabbit)
+    return postgres, rabbit
 
 
 def build_stack(postgres: PostgresServer, rabbit: RabbitServer, log_dir: Path) -> Stack:

@@ -37,7 +37,14 @@ from tests.system.faults import (
     region_count,
     segments,
 )
-from tests.system.stack import BIN, SERVICES_WITH_DB, Stack, build_stack, destroy_stack
+from tests.system.stack import (
+    BIN,
+    SERVICES_WITH_DB,
+    Stack,
+    build_stack,
+    destroy_stack,
+    servers_or_skip,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -49,11 +56,8 @@ def system(
     tmp_path: Path,
 ) -> Iterator[System]:
     """Fresh databases and a fresh virtual host, migrated; the test starts the processes."""
-    if isinstance(postgres_instance, str):
-        pytest.skip(postgres_instance)
-    if isinstance(rabbit_instance, str):
-        pytest.skip(rabbit_instance)
-    stack = build_stack(postgres_instance, rabbit_instance, tmp_path)
+    postgres, rabbit = servers_or_skip(postgres_instance, rabbit_instance)
+    stack = build_stack(postgres, rabbit, tmp_path)
     system = System(stack)
     try:
         migrate(stack)
@@ -65,7 +69,7 @@ def system(
         stack.stop_all()
         system.close()
         print(stack.logs())  # shown when the test fails
-        destroy_stack(stack, postgres_instance, rabbit_instance)
+        destroy_stack(stack, postgres, rabbit)
 
 
 def migrate(stack: Stack) -> None:

@@ -4,7 +4,7 @@ unless a call names its own `authorization` metadata."""
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Iterator
 
 import grpc
@@ -19,6 +19,7 @@ from crm_platform.db import build_engine, ping, session_factory
 from crm_platform.grpc_server import GrpcServer
 from crm_platform.migrations import upgrade
 from crm_platform.readiness import Readiness
+from crm_platform.testing.processes import role_in_thread
 from crm_platform.testing.tokens import admin_token, authorized_channel, token_verifier
 from crm_proto.crm.customer.v1 import customer_pb2_grpc
 from sqlalchemy import Engine
@@ -47,14 +48,8 @@ def target(engine: Engine) -> Iterator[str]:
         policy=POLICY,
         host="127.0.0.1",
     )
-    stop = threading.Event()
-    thread = threading.Thread(target=server.run, args=(stop,), kwargs={"grace": 1.0})
-    thread.start()
-    try:
+    with role_in_thread(functools.partial(server.run, grace=1.0)):
         yield f"127.0.0.1:{server.port}"
-    finally:
-        stop.set()
-        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ the servicer sees the verified principal, and the chassis client forwards its to
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,7 +16,7 @@ from crm_platform.auth import Allow, Policy, RemoteKeys, TokenVerifier, grpc_aut
 from crm_platform.grpc_client import open_channel
 from crm_platform.grpc_server import GrpcServer, ServiceBinding
 from crm_platform.readiness import Readiness
-from crm_platform.testing.processes import free_port
+from crm_platform.testing.processes import free_port, role_in_thread
 from crm_platform.testing.tokens import (
     TEST_KEY,
     SigningKey,
@@ -79,14 +79,8 @@ def _serve(verifier: TokenVerifier) -> Iterator[str]:
         policy=POLICY,
         host="127.0.0.1",
     )
-    stop = threading.Event()
-    thread = threading.Thread(target=server.run, args=(stop,), kwargs={"grace": 1.0})
-    thread.start()
-    try:
+    with role_in_thread(functools.partial(server.run, grace=1.0)):
         yield f"127.0.0.1:{server.port}"
-    finally:
-        stop.set()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -234,15 +234,19 @@ def test_a_remembered_token_stops_working_when_its_key_is_retired() -> None:
         verifier.verify(token)
 
 
-def test_the_verifier_remembers_a_bounded_number_of_tokens() -> None:
+def test_the_verifier_remembers_a_bounded_number_of_tokens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     verifier = TokenVerifier(StaticKeys(jwks()), issuer=ISSUER, audience=AUDIENCE, remember=3)
     tokens = [issue_token(f"user-{n}") for n in range(5)]
-
     subjects = [verifier.verify(token).subject for token in tokens]
+    decodes = counting_decodes(monkeypatch)
+
+    verifier.verify(tokens[4])  # among the 3 most recent: remembered
+    verifier.verify(tokens[0])  # the oldest: forgotten, checked again
 
     assert subjects == [f"user-{n}" for n in range(5)]
-    assert len(verifier._verified) == 3
-    assert list(verifier._verified) == tokens[2:]  # the most recent ones
+    assert decodes == [tokens[0]]
 
 
 def test_the_header_cannot_choose_a_key_of_another_type() -> None:

@@ -1,5 +1,6 @@
 """Real processes for system tests: start a service with its environment, wait until it is
-ready, stop it with SIGTERM (or kill it), and keep its log for the failure report."""
+ready, stop it with SIGTERM (or kill it), and keep its log for the failure report. And a role
+(a server, relay or consumer) in a thread of the test's own process."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 
@@ -30,6 +32,22 @@ def wait_until(
                 return
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+@contextlib.contextmanager
+def role_in_thread(
+    role: Callable[[threading.Event], object], *, join_timeout: float = 20.0
+) -> Iterator[threading.Thread]:
+    """Run `role(stop)` in a thread; on exit set `stop` and join it (the caller may check
+    that it stopped)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=role, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(timeout=join_timeout)
 
 
 def http_ok(url: str) -> bool:

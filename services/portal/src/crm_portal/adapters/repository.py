@@ -31,6 +31,7 @@ from crm_portal.domain.identity import (
     Scope,
     SigningKey,
     User,
+    format_scopes,
 )
 
 
@@ -38,10 +39,6 @@ def _scopes(text: str) -> frozenset[Scope]:
     known = {scope.value for scope in Scope}
     # a scope dropped from the product since the row was written grants nothing now
     return frozenset(Scope(name) for name in text.split() if name in known)
-
-
-def _scope_text(scopes: Iterable[str]) -> str:
-    return " ".join(sorted(scopes))
 
 
 class SqlUserRepository:
@@ -208,7 +205,7 @@ def _client_values(client: MachineClient) -> dict[str, Any]:
         "id": client.id,
         "name": client.name,
         "secret_hash": client.secret_hash,
-        "scopes": _scope_text(client.scopes),
+        "scopes": format_scopes(client.scopes),
         "created_at": client.created_at,
         "revoked_at": client.revoked_at,
     }
@@ -243,7 +240,7 @@ class SqlRefreshTokenRepository:
                 family_id=token.family_id,
                 user_id=token.user_id,
                 token_hash=token.token_hash,
-                scopes=_scope_text(token.scopes),
+                scopes=format_scopes(token.scopes),
                 created_at=token.created_at,
                 expires_at=token.expires_at,
                 revoked_at=token.revoked_at,
