@@ -4,9 +4,10 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PROTO_FILES := $(shell find proto -name '*.proto')
 STUBS := libs/crm_proto/src/crm_proto/.generated
-SERVICES_WITH_DB := customer analytics portal
+# SERVICES_WITH_DB, from the registry of services (make generate)
+include deploy/services.mk
 
-.PHONY: setup proto run migrate test lint format bench clean
+.PHONY: setup proto generate run migrate test test-unit test-integration test-system lint format bench clean
 
 setup: .venv/.synced $(STUBS)
 
@@ -23,6 +24,11 @@ proto: .venv/.synced
 	$(UV) run python libs/crm_proto/generate.py
 	@touch $(STUBS)
 
+# The Procfile, compose, Prometheus, RabbitMQ and Kubernetes files from the registry
+# (libs/crm_platform/src/crm_platform/registry.py) and deploy/templates; they are committed.
+generate: setup
+	$(UV) run python deploy/generate.py
+
 migrate: setup
 	@for service in $(SERVICES_WITH_DB); do $(UV) run crm-$$service migrate || exit 1; done
 
@@ -33,13 +39,23 @@ run: migrate
 	$(UV) run crm preflight
 	$(UV) run honcho start -f Procfile
 
+# Every layer, or one (tests/conftest.py marks each test); more pytest options: PYTEST_ARGS=...
 test: setup
-	$(UV) run pytest
+	$(UV) run pytest $(PYTEST_ARGS)
+
+test-unit: setup
+	$(UV) run pytest -m "not integration and not system" $(PYTEST_ARGS)
+
+test-integration: setup
+	$(UV) run pytest -m integration $(PYTEST_ARGS)
+
+test-system: setup
+	$(UV) run pytest -m system $(PYTEST_ARGS)
 
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/crm_platform/src services/*/src
+	$(UV) run mypy libs/crm_platform/src services/*/src deploy/generate.py
 
 format: setup
 	$(UV) run ruff format .

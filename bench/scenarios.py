@@ -170,7 +170,7 @@ def migrated_customer_database(stack: BenchStack) -> str:
 def prewrite_outbox(database_url: str, count: int, prefix: str) -> float:
     """`count` customers and their events in one transaction; returns the commit time."""
     from crm_customer.adapters.bulk import SqlBulkCustomerStore
-    from crm_customer.domain.model import Actor, ActorKind
+    from crm_customer.domain.values import Actor, ActorKind
     from crm_customer.service_layer.importing import CustomerImporter, SourceRow
     from crm_platform.db import build_engine
 

@@ -1,4 +1,5 @@
-"""Shared helpers of the deploy tests: paths, the services, rendering the kustomize overlays."""
+"""Shared helpers of the deploy tests: paths, the services (the registry's), rendering the
+kustomize overlays."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
+from crm_platform import registry
+from crm_platform.testing import required
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -25,23 +27,15 @@ OVERLAYS = sorted(
 # Kubernetes versions the manifests must validate against: the oldest supported and a current one
 KUBERNETES_VERSIONS = ("1.30.0", "1.34.0")
 
-# gRPC services and the portal (HTTP); ports from ARCHITECTURE.md, section 6
-PORTS: dict[str, tuple[int, int]] = {
-    "customer": (50051, 9101),
-    "marketing": (50052, 9102),
-    "sales": (50053, 9103),
-    "service": (50054, 9104),
-    "partner": (50055, 9105),
-    "analytics": (50056, 9106),
-    "portal": (8080, 9107),
-}
-HTTP_SERVICES = {"portal"}
+SPECS = {spec.name: spec for spec in registry.SERVICES}
+# the services' (gRPC or HTTP, metrics) ports
+PORTS: dict[str, tuple[int, int]] = {s.name: (s.port, s.metrics_port) for s in registry.SERVICES}
+HTTP_SERVICES = {s.name for s in registry.SERVICES if s.kind == "gateway"}
 
 
 def services() -> list[str]:
-    """The services the Kubernetes base deploys: the folders it lists, except common/."""
-    kustomization = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text())
-    return [r for r in kustomization["resources"] if r != "common"]
+    """The services every deployment runs: the registry's."""
+    return list(registry.names())
 
 
 def service_dirs() -> list[str]:
@@ -49,16 +43,11 @@ def service_dirs() -> list[str]:
 
 
 def has_database(service: str) -> bool:
-    """A service owns a database when it has Alembic migrations to apply."""
-    return (ROOT / "services" / service / "alembic.ini").exists()
+    return SPECS[service].database
 
 
 def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        package = "kubectl" if name == "kubectl" else "prometheus"
-        pytest.skip(f"{name} is not installed (apt-get install {package}; .ci/run installs it)")
-    return path
+    return required.tool(name, package="kubectl" if name == "kubectl" else "prometheus")
 
 
 @functools.cache

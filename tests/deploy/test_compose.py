@@ -11,11 +11,10 @@ import yaml
 
 from tests.deploy.support import (
     COMPOSE_FILE,
-    PORTS,
-    ROOT,
+    SPECS,
     has_database,
     has_exact_version,
-    service_dirs,
+    services,
 )
 
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
@@ -68,37 +67,56 @@ def test_one_shot_services_are_waited_for(compose: dict[str, Any]) -> None:
                 assert condition["condition"] == "service_healthy", f"{name} -> {dependency}"
 
 
-@pytest.mark.parametrize("name", service_dirs())
+@pytest.mark.parametrize("name", services())
 def test_each_service_runs_from_its_image(compose: dict[str, Any], name: str) -> None:
     services = compose["services"]
     assert name in services, f"compose has no {name}"
+    spec = SPECS[name]
     app = services[name]
-    assert app["build"]["dockerfile"] == f"services/{name}/Dockerfile"
-    assert (COMPOSE_FILE.parent / app["build"]["context"]).resolve() == ROOT
     assert app.get("read_only") is True
     assert app.get("cap_drop") == ["ALL"]
     assert app.get("user") not in (None, "0", "root")
+    assert app["command"] == [spec.default_role]
+    assert app["ports"] == [f"127.0.0.1:{spec.port}:{spec.port}"]
     health = " ".join(app["healthcheck"]["test"])
-    assert f":{PORTS[name][1]}/readyz" in health
+    assert f":{spec.metrics_port}/readyz" in health
+    url = f"CRM_{name.upper()}_DATABASE_URL"
     if has_database(name):
         migrate, database = services[f"{name}-migrate"], services[f"{name}-db"]
         assert migrate["image"] == app["image"]
         assert migrate["command"] == ["migrate"]
         assert app["depends_on"][f"{name}-migrate"]["condition"] == "service_completed_successfully"
         assert migrate["depends_on"][f"{name}-db"]["condition"] == "service_healthy"
-        url = f"CRM_{name.upper()}_DATABASE_URL"
         assert f"@{name}-db:5432/" in app["environment"][url]
         assert app["environment"][url] == migrate["environment"][url]
         assert database["image"].startswith("postgres:")
+    else:
+        assert url not in app["environment"]
+        assert f"{name}-migrate" not in services
+        assert f"{name}-db" not in services
+
+
+@pytest.mark.parametrize("name", services())
+def test_each_service_has_its_settings(compose: dict[str, Any], name: str) -> None:
+    """The broker, where every gRPC service answers (keys come from identity, not a JWKS URL),
+    and the service's own secrets with their dev-only values."""
+    environment = compose["services"][name]["environment"]
+    assert environment["CRM_AMQP_URL"].startswith("amqp://")
+    for spec in SPECS.values():
+        if spec.kind == "grpc":
+            assert environment[f"CRM_{spec.name.upper()}_GRPC_TARGET"] == f"{spec.name}:{spec.port}"
+    assert "CRM_JWKS_URL" not in environment
+    for setting in SPECS[name].secrets:
+        assert environment[setting.variable] == setting.dev_value
 
 
 def test_the_infrastructure_is_there(compose: dict[str, Any]) -> None:
-    services = compose["services"]
+    running = compose["services"]
     for name in ("rabbitmq", "redis", "prometheus"):
-        assert name in services
-    assert "management" in services["rabbitmq"]["image"]
-    databases = [n for n, s in services.items() if str(s.get("image", "")).startswith("postgres:")]
-    assert sorted(databases) == sorted(f"{s}-db" for s in service_dirs() if has_database(s))
+        assert name in running
+    assert "management" in running["rabbitmq"]["image"]
+    databases = [n for n, s in running.items() if str(s.get("image", "")).startswith("postgres:")]
+    assert sorted(databases) == sorted(f"{s}-db" for s in services() if has_database(s))
 
 
 def test_third_party_images_are_pinned(compose: dict[str, Any]) -> None:

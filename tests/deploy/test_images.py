@@ -1,6 +1,7 @@
-"""The service images (static checks; no Docker engine needed): multi-stage, pinned bases,
-dependencies from uv.lock, stubs generated in the build, non-root, no build tools in the final
-stage, ENTRYPOINT crm-<name> with its default role, and the same Dockerfile for every service."""
+"""The service image (static checks; no Docker engine needed): one Dockerfile at the root, built
+per service with `--build-arg SERVICE=<name>`; multi-stage, pinned bases, dependencies from
+uv.lock, stubs generated in the build, non-root, no build tools in the final stage, the
+service's command as ENTRYPOINT, and compose building it for every service."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ import json
 import re
 
 import pytest
+import yaml
 
-from tests.deploy.support import PORTS, ROOT, has_exact_version, service_dirs
+from tests.deploy.support import COMPOSE_FILE, ROOT, has_exact_version, services
 
-DEFAULT_ROLE = {"portal": "api"}
+DOCKERFILE = ROOT / "Dockerfile"
 
 
-def instructions(name: str) -> list[tuple[str, str]]:
+def instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
-    text = (ROOT / "services" / name / "Dockerfile").read_text()
+    text = DOCKERFILE.read_text()
     text = re.sub(r"^\s*#.*\n", "", text, flags=re.MULTILINE)
     text = re.sub(r"\\\n", " ", text)
     result = []
@@ -27,9 +29,9 @@ def instructions(name: str) -> list[tuple[str, str]]:
     return result
 
 
-def stages(name: str) -> list[list[tuple[str, str]]]:
+def stages() -> list[list[tuple[str, str]]]:
     result: list[list[tuple[str, str]]] = []
-    for keyword, rest in instructions(name):
+    for keyword, rest in instructions():
         if keyword == "FROM":
             result.append([])
         if result:
@@ -37,9 +39,9 @@ def stages(name: str) -> list[list[tuple[str, str]]]:
     return result
 
 
-def build_args(name: str) -> dict[str, str]:
+def build_args() -> dict[str, str]:
     args = {}
-    for keyword, rest in instructions(name):
+    for keyword, rest in instructions():
         if keyword == "FROM":
             break
         if keyword == "ARG" and "=" in rest:
@@ -48,27 +50,25 @@ def build_args(name: str) -> dict[str, str]:
     return args
 
 
-@pytest.mark.parametrize("name", service_dirs())
-def test_dockerfile_exists(name: str) -> None:
-    assert (ROOT / "services" / name / "Dockerfile").exists()
+def test_one_dockerfile_for_every_service() -> None:
+    assert DOCKERFILE.exists()
+    assert not sorted(ROOT.glob("services/*/Dockerfile")), "per-service Dockerfiles are back"
 
 
-@pytest.mark.parametrize("name", service_dirs())
-def test_bases_are_pinned(name: str) -> None:
-    args = build_args(name)
-    for stage in stages(name):
+def test_bases_are_pinned() -> None:
+    args = build_args()
+    stage_names = {s[0][1].split()[-1] for s in stages() if " AS " in s[0][1].upper()}
+    for stage in stages():
         image = stage[0][1].split()[0]
         image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), image)
-        stage_names = {s[0][1].split()[-1] for s in stages(name) if " AS " in s[0][1].upper()}
         if image in stage_names:
             continue
-        assert has_exact_version(image), f"{name}: base image {image} is not pinned"
+        assert has_exact_version(image), f"base image {image} is not pinned"
     assert re.fullmatch(r"python:3\.11\.\d+-slim(-\w+)?", args["PYTHON_IMAGE"])
 
 
-@pytest.mark.parametrize("name", service_dirs())
-def test_final_stage_is_non_root_and_lean(name: str) -> None:
-    all_stages = stages(name)
+def test_final_stage_is_non_root_and_lean() -> None:
+    all_stages = stages()
     assert len(all_stages) >= 3, "not multi-stage"
     final = all_stages[-1]
     users = [rest for keyword, rest in final if keyword == "USER"]
@@ -78,7 +78,7 @@ def test_final_stage_is_non_root_and_lean(name: str) -> None:
     assert user.isdigit(), "numeric USER, so Kubernetes can verify runAsNonRoot"
     text = " ".join(rest for _, rest in final)
     for tool in ("apt-get install", "gcc", "build-essential", "/uv ", "uv sync", "pip install"):
-        assert tool not in text, f"{name}: final stage has {tool}"
+        assert tool not in text, f"final stage has {tool}"
     copies = [rest for keyword, rest in final if keyword == "COPY"]
     assert copies
     assert all(c.startswith("--from=build") for c in copies)
@@ -86,49 +86,55 @@ def test_final_stage_is_non_root_and_lean(name: str) -> None:
     assert "PYTHONDONTWRITEBYTECODE=1" in env, "read-only root: no byte-code written at run time"
 
 
-@pytest.mark.parametrize("name", service_dirs())
-def test_build_uses_the_lock_and_generates_stubs(name: str) -> None:
-    runs = " ".join(rest for keyword, rest in instructions(name) if keyword in {"RUN", "ENV"})
+def test_build_uses_the_lock_and_generates_stubs() -> None:
+    runs = " ".join(rest for keyword, rest in instructions() if keyword in {"RUN", "ENV"})
     assert "UV_FROZEN=1" in runs or "--frozen" in runs, "dependencies not from uv.lock"
     assert "--no-dev" in runs
     assert "--package crm-${SERVICE}" in runs
     assert "libs/crm_proto/generate.py" in runs, "stubs not generated in the build"
-    assert build_args(name)["UV_IMAGE"].startswith("ghcr.io/astral-sh/uv:")
+    assert build_args()["UV_IMAGE"].startswith("ghcr.io/astral-sh/uv:")
 
 
-@pytest.mark.parametrize("name", service_dirs())
-def test_entrypoint_and_ports(name: str) -> None:
-    final = stages(name)[-1]
+def test_the_service_is_a_required_build_argument() -> None:
+    """SERVICE has no default (an image built without it would be some other service's), and
+    the build stage refuses to go on without it."""
+    for stage in stages()[1:]:
+        declared = [r for k, r in stage if k == "ARG" and r.split("=")[0] == "SERVICE"]
+        if any("${SERVICE}" in rest for _, rest in stage):
+            assert declared == ["SERVICE"], "SERVICE must be declared, without a default"
+    build = next(s for s in stages() if s[0][1].split()[-1] == "build")
+    assert any(k == "RUN" and 'test -n "${SERVICE}"' in rest for k, rest in build)
+
+
+def test_entrypoint_is_the_services_command() -> None:
+    """ENTRYPOINT runs `crm-<SERVICE>` (linked at build time); no CMD: without arguments each
+    command runs its own default, and compose and Kubernetes name the role."""
+    build = next(s for s in stages() if s[0][1].split()[-1] == "build")
+    final = stages()[-1]
+    link = " ".join(rest for keyword, rest in build if keyword == "RUN")
+    assert "ln -s .venv/bin/crm-${SERVICE} /app/entrypoint" in link
+    assert "--from=build /app/entrypoint /app/entrypoint" in [r for k, r in final if k == "COPY"]
     entrypoint = [json.loads(r) for k, r in final if k == "ENTRYPOINT"]
-    cmd = [json.loads(r) for k, r in final if k == "CMD"]
-    assert entrypoint[-1] == [f"crm-{name}"], "ENTRYPOINT is not the service's command"
-    assert cmd[-1] == [DEFAULT_ROLE.get(name, "all")], "CMD is not the default role"
-    exposed = {int(p) for k, r in final if k == "EXPOSE" for p in r.split()}
-    assert exposed == set(PORTS[name])
-    args = {r.split("=")[0]: r.split("=")[1] for k, r in final if k == "ARG" and "=" in r}
-    assert args["SERVICE"] == name
+    assert entrypoint[-1] == ["/app/entrypoint"]
+    assert not [r for k, r in final if k == "CMD"]
+    env = " ".join(rest for keyword, rest in final if keyword == "ENV")
+    assert "CRM_SERVICE=${SERVICE}" in env, "the health check finds its port by the name"
+    health = " ".join(rest for keyword, rest in final if keyword == "HEALTHCHECK")
+    assert "crm_platform.registry" in health
+    assert "/readyz" in health
 
 
-def test_dockerfiles_stay_in_step() -> None:
-    """Every service's Dockerfile is the same file with its own name, ports and default role."""
-
-    def normalized(name: str) -> list[str]:
-        text = (ROOT / "services" / name / "Dockerfile").read_text()
-        port, metrics = PORTS[name]
-        text = text.replace(name.upper(), "NAME").replace(name, "NAME")
-        text = text.replace(str(port), "PORT").replace(str(metrics), "METRICS")
-        text = text.replace(f'CMD ["{DEFAULT_ROLE.get(name, "all")}"]', "CMD [ROLE]")
-        return [
-            line
-            for line in text.splitlines()
-            # the portal alone sets PROMETHEUS_MULTIPROC_DIR, after CRM_DATA_DIR
-            if not line.startswith("#")
-            and "PROMETHEUS_MULTIPROC_DIR" not in line and "CRM_DATA_DIR" not in line
-        ]  # fmt: skip
-
-    reference = normalized("customer")
-    for name in service_dirs():
-        assert normalized(name) == reference, f"services/{name}/Dockerfile drifted from customer"
+@pytest.mark.parametrize("name", services())
+def test_compose_builds_the_one_dockerfile_for_each_service(name: str) -> None:
+    compose = yaml.safe_load(COMPOSE_FILE.read_text())
+    for service in (name, f"{name}-migrate"):
+        if service not in compose["services"]:
+            continue
+        build = compose["services"][service]["build"]
+        assert (COMPOSE_FILE.parent / build["context"]).resolve() == ROOT
+        assert build["dockerfile"] == "Dockerfile"
+        assert build["args"] == {"SERVICE": name}
+        assert compose["services"][service]["image"] == f"guanxi/{name}:dev"
 
 
 def test_dockerignore_keeps_the_context_small() -> None:

@@ -21,6 +21,7 @@ from tests.deploy.support import (
     PORTS,
     ROOT,
     SCHEMAS,
+    SPECS,
     by_kind,
     has_database,
     has_exact_version,
@@ -29,7 +30,6 @@ from tests.deploy.support import (
     pod_template,
     render,
     selects,
-    service_dirs,
     services,
 )
 
@@ -54,8 +54,9 @@ def test_overlays_exist() -> None:
 
 
 def test_every_service_is_in_the_base() -> None:
-    """Adding a service is one folder in base/ and one line in base/kustomization.yaml."""
-    assert sorted(services()) == service_dirs()
+    """The base deploys the registry's services: one generated folder each."""
+    kustomization = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text())
+    assert kustomization["resources"] == ["common", *services()]
     for service in services():
         assert (K8S / "base" / service / "kustomization.yaml").exists(), service
 
@@ -195,8 +196,9 @@ def test_references_resolve(overlay: str) -> None:
     objects = render(overlay)
     present = {(o["kind"], o["metadata"]["name"]) for o in objects}
     external = {("Secret", f"{c['metadata']['name']}-app") for c in by_kind(objects, "Cluster")}
-    if overlay == "prod":
-        external.add(("Secret", "crm-amqp"))  # provided by ops: docs/deploy.md
+    if overlay == "prod":  # provided by ops: docs/deploy.md
+        external.add(("Secret", "crm-amqp"))
+        external |= {("Secret", s.secret) for spec in SPECS.values() for s in spec.secrets}
     missing = []
     for obj, template in workloads(objects):
         spec = template["spec"]
@@ -256,6 +258,7 @@ def test_service_has_its_objects(overlay: str, service: str) -> None:
     assert "emptyDir" in volumes[tmp], "/tmp is not an emptyDir"
     env = {e["name"] for e in container.get("env", [])}
     assert "CRM_AMQP_URL" in env
+    assert {s.variable for s in SPECS[service].secrets} <= env
     if service == "portal":  # gunicorn workers write their metrics to files
         configs = [
             named(objects, "ConfigMap", r["configMapRef"]["name"]) for r in container["envFrom"]
@@ -390,3 +393,77 @@ def test_dev_broker_uses_the_shared_definitions() -> None:
     assert definitions is not None
     source = (ROOT / "deploy" / "rabbitmq" / "definitions.json").read_text()
     assert definitions["data"]["10-topology.json"] == source
+
+
+def _peer_admits(rule_peers: list[dict[str, Any]] | None, labels: dict[str, str]) -> bool:
+    """Does a rule's from/to list admit a pod of this namespace with these labels? (Peers
+    that select other namespaces or IP blocks do not.)"""
+    if not rule_peers:
+        return True
+    return any(
+        "podSelector" in peer
+        and "namespaceSelector" not in peer
+        and selects(peer["podSelector"], labels)
+        for peer in rule_peers
+    )
+
+
+def _port_admits(ports: list[dict[str, Any]] | None, number: int, name: str) -> bool:
+    if not ports:
+        return True
+    return any(
+        p.get("port") in (number, name)
+        or (isinstance(p.get("port"), int) and p["port"] <= number <= p.get("endPort", p["port"]))
+        for p in ports
+    )
+
+
+def reachable(
+    policies: list[dict[str, Any]],
+    source: dict[str, str],
+    target: dict[str, str],
+    port: int,
+    port_name: str,
+) -> bool:
+    """Whether the NetworkPolicies let a pod labelled `source` open a connection to a pod
+    labelled `target` on `port` (named `port_name`) in the same namespace."""
+
+    def allowed(direction: str, selected: dict[str, str], peer: dict[str, str]) -> bool:
+        kind, peers_key = ("Ingress", "from") if direction == "ingress" else ("Egress", "to")
+        governing = [
+            p for p in policies
+            if kind in p["spec"]["policyTypes"] and selects(p["spec"]["podSelector"], selected)
+        ]  # fmt: skip
+        return not governing or any(
+            _peer_admits(rule.get(peers_key), peer)
+            and _port_admits(rule.get("ports"), port, port_name)
+            for policy in governing
+            for rule in policy["spec"].get(direction, [])
+        )
+
+    return allowed("egress", source, target) and allowed("ingress", target, source)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_follow_the_calls_of_the_registry(overlay: str) -> None:
+    """A service's pods reach another's gRPC port exactly when the registry says it calls it."""
+    objects = render(overlay)
+    policies = by_kind(objects, "NetworkPolicy")
+
+    def pod_labels(service: str) -> dict[str, str]:
+        deployment = named(objects, "Deployment", service)
+        assert deployment is not None
+        return deployment["spec"]["template"]["metadata"]["labels"]  # type: ignore[no-any-return]
+
+    wrong = []
+    for caller in SPECS.values():
+        for callee in SPECS.values():
+            if callee.kind != "grpc" or callee is caller:
+                continue
+            allowed = reachable(
+                policies, pod_labels(caller.name), pod_labels(callee.name), callee.port, "grpc"
+            )
+            if allowed != (callee.name in caller.calls):
+                verb = "reaches" if allowed else "cannot reach"
+                wrong.append(f"{caller.name} {verb} {callee.name}:{callee.port}")
+    assert not wrong, "\n".join(wrong)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import json
 from typing import Any
 
 import pytest
-from crm_platform import amqp
+from crm_platform import amqp, registry
 
 from tests.deploy.support import DEPLOY
 
@@ -68,10 +69,8 @@ def test_consumer_queues_match_the_chassis(definitions: dict[str, Any]) -> None:
             if b["destination"] == subscription.dead_letter_queue
         ]
         assert dead_letter_bindings == [(amqp.DEAD_LETTER_EXCHANGE, subscription.dead_letter_queue)]
-    analytics = [
-        b["routing_key"] for b in definitions["bindings"] if b["destination"] == "analytics.events"
-    ]
-    assert analytics == ["crm.#"]
+    consuming = sorted(spec.name for spec in registry.SERVICES if spec.consumes)
+    assert sorted(consumers) == consuming, "one queue per consuming service of the registry"
     for queue in queues.values():
         assert queue["durable"] is True
         assert queue["auto_delete"] is False
@@ -95,13 +94,13 @@ def test_dev_user_password_hash() -> None:
     assert hashlib.sha256(salt + b"crm").digest() == digest, "dev user crm's password is crm"
 
 
-@pytest.mark.parametrize("service", ["analytics"])
+@pytest.mark.parametrize("service", [spec.name for spec in registry.SERVICES if spec.consumes])
 def test_bindings_match_the_consumers_subscription(
     definitions: dict[str, Any], service: str
 ) -> None:
-    """The queue's bindings are the patterns the consuming service subscribes to."""
-    consumer = pytest.importorskip(f"crm_{service}.entrypoints.consumer")
-    subscription: amqp.Subscription = consumer.SUBSCRIPTION
+    """The queue's bindings are the patterns of the consuming service's consumer table."""
+    consumer = importlib.import_module(f"crm_{service}.entrypoints.consumer")
+    subscription: amqp.Subscription = consumer.HANDLERS.subscription
     bindings = sorted(
         b["routing_key"]
         for b in definitions["bindings"]

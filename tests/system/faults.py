@@ -9,6 +9,7 @@ import threading
 import urllib.parse
 import uuid
 from collections import Counter
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ import pika
 import psycopg
 from crm_platform import amqp
 from crm_platform.events import CONTENT_TYPE
-from crm_platform.testing.processes import ServiceProcess, free_port, wait_until
+from crm_platform.testing.processes import ServiceProcess, Watched, free_port, wait_until
 from crm_platform.testing.proxy import FaultProxy
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -31,9 +32,9 @@ class HoldingProxy(FaultProxy):
     """A FaultProxy that can also hold one direction of its connections: bytes stop flowing
     that way (they wait unread in the kernel's buffers) while the other direction flows on.
 
-    Holding "up" (client -> server) keeps a consumer's acks from the broker; holding "down"
-    keeps publisher confirms from a relay. The chunk in flight when the hold begins still
-    passes: a pump stops after forwarding, before it reads again.
+    Holding "up" (client -> server) keeps a consumer's acks from the broker. The chunk in
+    flight when the hold begins still passes: a pump stops after forwarding, before it reads
+    again.
     """
 
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -86,13 +87,14 @@ class System:
         *,
         broker: FaultProxy | None = None,
         database: FaultProxy | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> ServiceProcess:
         """Start `crm-<service> <role>` as `name`, with its own metrics port, optionally
-        reaching the broker or its database through a proxy."""
+        reaching the broker or its database through a proxy, and with more `env`."""
         prefix = f"CRM_{service.upper()}_"
         port = free_port()
         self.stack.ports[f"{name}_metrics"] = port
-        env = {f"{prefix}METRICS_PORT": str(port)}
+        env = {**(env or {}), f"{prefix}METRICS_PORT": str(port)}
         if broker is not None:
             env["CRM_AMQP_URL"] = broker.rewrite(self.stack.amqp_url)
         if database is not None:
@@ -107,7 +109,12 @@ class System:
 
     def writer(self, *, threads: int = 2) -> Writer:
         """A stream of writes as the bootstrap admin (start it once the portal is ready)."""
-        return Writer(self.stack.api, self.stack.headers(), threads=threads)
+        return Writer(
+            self.stack.api,
+            self.stack.headers(),
+            threads=threads,
+            watching=self.stack.processes.values(),
+        )
 
     def ready_url(self, name: str) -> str:
         if name == "portal":
@@ -116,7 +123,11 @@ class System:
 
     def wait_ready(self, *names: str, timeout: float = 60.0) -> None:
         for name in names or tuple(self.stack.processes):
-            self.stack.processes[name].wait_ready(self.ready_url(name), timeout=timeout)
+            self.stack.wait_ready(name, self.ready_url(name), timeout=timeout)
+
+    def wait_until(self, predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
+        """Poll `predicate`; a process of the system that died unasked ends the wait at once."""
+        self.stack.wait_until(predicate, timeout=timeout, what=what)
 
     def restart(self, name: str) -> None:
         self.stack.processes[name].start()
@@ -142,11 +153,11 @@ class System:
 
     def rows(self, service: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.stack.database_urls[service]) as connection:
-            return connection.execute(query, params).fetchall()  # type: ignore[arg-type]
+            return connection.execute(query, params).fetchall()
 
     def execute(self, service: str, statement: str) -> None:
         with psycopg.connect(self.stack.database_urls[service], autocommit=True) as connection:
-            connection.execute(statement)  # type: ignore[arg-type]
+            connection.execute(statement)
 
     def close(self) -> None:
         for proxy in self.proxies:
@@ -175,10 +186,17 @@ class Writer:
     """
 
     def __init__(
-        self, api: str, headers: dict[str, str], *, threads: int = 2, pause: float = 0.04
+        self,
+        api: str,
+        headers: dict[str, str],
+        *,
+        threads: int = 2,
+        pause: float = 0.04,
+        watching: Collection[Watched] = (),
     ) -> None:
         self.api = api
         self.headers = headers
+        self.watching = watching  # the processes the writes go through
         self.region = f"region-{uuid.uuid4().hex[:8]}"
         self.pause = pause
         self.accepted: list[str] = []
@@ -211,7 +229,12 @@ class Writer:
     def wait_for_more(self, more: int, *, timeout: float = 30.0) -> None:
         """Wait until `more` further writes have been accepted."""
         target = self.count + more
-        wait_until(lambda: self.count >= target, timeout=timeout, what=f"{target} writes accepted")
+        wait_until(
+            lambda: self.count >= target,
+            timeout=timeout,
+            what=f"{target} writes accepted",
+            watching=self.watching,
+        )
 
     def _write(self) -> None:
         with httpx.Client(base_url=self.api, headers=self.headers, timeout=15) as client:
@@ -281,12 +304,12 @@ def assert_nothing_lost_nothing_twice(system: System, writer: Writer) -> None:
     """Once the system has settled: every customer the gateway accepted is in the customer
     database; every outbox event is published and in the analytics inbox exactly once; the
     read model counts every customer once; the segments over REST say the same."""
-    wait_until(
+    system.wait_until(
         lambda: not pending_outbox(system),
         timeout=SETTLE_TIMEOUT,
         what="the relay to publish every outbox row",
     )
-    wait_until(
+    system.wait_until(
         lambda: inbox_events(system) == outbox_events(system),
         timeout=SETTLE_TIMEOUT,
         what="analytics to apply every published event",

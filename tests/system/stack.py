@@ -1,9 +1,9 @@
-"""The whole system as real processes: customer, analytics and portal, each with its own
-PostgreSQL database, sharing a RabbitMQ virtual host made for the test module.
+"""The whole system as real processes: every service of the registry, each with its own
+PostgreSQL database when it owns one, sharing a RabbitMQ virtual host made for the test module.
 
-Access tokens are the portal's own: the bootstrap admin logs in at the token endpoint
-(`Stack.admin_token`), and the customer and analytics services verify every call with the
-keys the portal publishes at /.well-known/jwks.json (CRM_JWKS_URL).
+Access tokens are identity's: the bootstrap admin logs in at the gateway's token endpoint
+(`Stack.admin_token`), and every service verifies every call with the public keys it fetches
+from identity at start and refreshes in the background.
 """
 
 from __future__ import annotations
@@ -11,17 +11,20 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
-from crm_platform.testing.processes import ServiceProcess, free_port
+from crm_platform import registry
+from crm_platform.testing.processes import ServiceProcess, free_port, wait_until
+from crm_platform.testing.required import unavailable
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 
 BIN = Path(sys.executable).parent
-GRPC_SERVICES = ("customer", "analytics")
-SERVICES_WITH_DB = (*GRPC_SERVICES, "portal")  # the portal's holds identity
+# the services of the registry, as every deployment runs them
+GRPC_SERVICES = tuple(spec.name for spec in registry.SERVICES if spec.kind == "grpc")
+SERVICES_WITH_DB = tuple(spec.name for spec in registry.SERVICES if spec.database)
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "system-test-admin-password"
 
@@ -103,8 +106,17 @@ class Stack:
             self.start(service, service)
         self.start("portal", "portal", "api")
         for service in GRPC_SERVICES:
-            self.processes[service].wait_ready(self.metrics_url(service) + "/readyz")
-        self.processes["portal"].wait_ready(self.api + "/readyz")
+            self.wait_ready(service, self.metrics_url(service) + "/readyz")
+        self.wait_ready("portal", self.api + "/readyz")
+
+    def wait_ready(self, name: str, url: str, timeout: float = 120.0) -> None:
+        """Wait until process `name` answers 200 at `url`; any process of the stack that dies
+        meanwhile ends the wait with its log."""
+        self.processes[name].wait_ready(url, timeout=timeout, watching=self.processes.values())
+
+    def wait_until(self, predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
+        """`wait_until`, ended at once by any process of the stack that died unasked."""
+        wait_until(predicate, timeout=timeout, what=what, watching=self.processes.values())
 
     def stop_all(self) -> dict[str, int | None]:
         return {name: process.stop() for name, process in self.processes.items()}
@@ -116,23 +128,19 @@ class Stack:
 def servers_or_skip(
     postgres: PostgresServer | str, rabbit: RabbitServer | str
 ) -> tuple[PostgresServer, RabbitServer]:
-    """The test servers; without one, the test skips with the reason its fixture gives."""
+    """The test servers; without one, the test skips (fails in CI) with its fixture's reason."""
     if isinstance(postgres, str):
-        pytest.skip(postgres)
+        unavailable(postgres)
     if isinstance(rabbit, str):
-        pytest.skip(rabbit)
+        unavailable(rabbit)
     return postgres, rabbit
 
 
 def build_stack(postgres: PostgresServer, rabbit: RabbitServer, log_dir: Path) -> Stack:
-    ports = {
-        "customer": free_port(),
-        "customer_metrics": free_port(),
-        "analytics": free_port(),
-        "analytics_metrics": free_port(),
-        "portal": free_port(),
-        "portal_metrics": free_port(),
-    }
+    ports = {}
+    for spec in registry.SERVICES:
+        ports[spec.name] = free_port()
+        ports[f"{spec.name}_metrics"] = free_port()
     database_urls = {service: postgres.create_database() for service in SERVICES_WITH_DB}
     amqp_url = rabbit.create_vhost()
     env = {
@@ -142,14 +150,13 @@ def build_stack(postgres: PostgresServer, rabbit: RabbitServer, log_dir: Path) -
         "CRM_PORTAL_PORT": str(ports["portal"]),
         "CRM_PORTAL_METRICS_PORT": str(ports["portal_metrics"]),
         "CRM_PORTAL_WORKERS": "2",
-        "CRM_PORTAL_DATABASE_URL": database_urls["portal"],
         "CRM_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
         "CRM_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        # the services verify every call with the keys the portal signs its tokens with
-        "CRM_JWKS_URL": f"http://127.0.0.1:{ports['portal']}/.well-known/jwks.json",
     }
+    for service, url in database_urls.items():
+        env[f"CRM_{service.upper()}_DATABASE_URL"] = url
+    # every service (the gateway too) gets its token keys from identity, in the background
     for service in GRPC_SERVICES:
-        env[f"CRM_{service.upper()}_DATABASE_URL"] = database_urls[service]
         env[f"CRM_{service.upper()}_PORT"] = str(ports[service])
         env[f"CRM_{service.upper()}_METRICS_PORT"] = str(ports[f"{service}_metrics"])
         env[f"CRM_{service.upper()}_GRPC_TARGET"] = f"127.0.0.1:{ports[service]}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 import uuid
 from typing import Any
@@ -17,6 +16,7 @@ import grpc
 import httpx
 import psycopg
 import pytest
+from crm_platform.testing import required
 from crm_platform.testing.processes import wait_until
 from crm_platform.testing.tokens import bearer
 from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
@@ -204,9 +204,7 @@ def test_every_metrics_endpoint_passes_promtool(stack: Stack, service: str) -> N
     exposition = httpx.get(f"{stack.metrics_url(service)}/metrics", timeout=5)
     assert exposition.status_code == 200
     assert "crm_" in exposition.text
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip("promtool is not installed (Debian package prometheus); .ci/run installs it")
+    promtool = required.tool("promtool", package="prometheus")
     checked = subprocess.run(
         [promtool, "check", "metrics"], input=exposition.content, capture_output=True
     )

@@ -19,7 +19,7 @@ import grpc
 import httpx
 import pytest
 from crm_platform import dead_letters, migrations
-from crm_platform.testing.processes import wait_until
+from crm_platform.relay import HALT_BEFORE_MARKING
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 from crm_platform.testing.tokens import bearer
 from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
@@ -105,7 +105,7 @@ def test_the_broker_connection_drops_mid_stream_and_comes_back(system: System) -
         # Back from the outage, the relay's first batch is what piled up meanwhile: cut the
         # connection again in the middle of that batch, once 20 kB more have crossed.
         relay_link.cut_after(20_000, refuse_for=1.0)
-        wait_until(lambda: not relay_link.armed, timeout=60, what="the cut in mid-batch")
+        system.wait_until(lambda: not relay_link.armed, timeout=60, what="the cut in mid-batch")
         writer.wait_for_more(20)
 
     assert_nothing_lost_nothing_twice(system, writer)
@@ -118,10 +118,7 @@ def test_the_broker_connection_drops_mid_stream_and_comes_back(system: System) -
 def test_a_relay_killed_between_publishing_and_marking_republishes_and_nothing_doubles(
     system: System,
 ) -> None:
-    link = system.broker_proxy(HoldingProxy)
-    assert isinstance(link, HoldingProxy)
     system.run("customer-api", "customer", "api")
-    system.run("relay", "customer", "relay", broker=link)
     start(system, analytics=("analytics", "all"))
     published_unmarked: set[str] = set()
 
@@ -131,28 +128,28 @@ def test_a_relay_killed_between_publishing_and_marking_republishes_and_nothing_d
 
     with system.writer() as writer:
         for _ in range(2):
-            writer.wait_for_more(10)
-            link.hold("down")  # the broker's confirms stop reaching the relay
-            wait_until(
+            writer.wait_for_more(10)  # rows wait in the outbox: no relay runs now
+            # This relay publishes one batch, has it confirmed, and halts before marking it.
+            halted = system.run("halted-relay", "customer", "relay", env={HALT_BEFORE_MARKING: "1"})
+            system.wait_until(
                 lambda: bool(published_not_marked()), timeout=30, what="a published, unmarked event"
             )
-            system.stack.processes["relay"].kill()
-            # Dead, the relay marks nothing more, so what it left unmarked is read now (a
-            # batch may have been marked between the look above and the kill).
-            wait_until(
-                lambda: bool(published_not_marked()),
+            halted.kill()
+            published_unmarked.update(published_not_marked())
+            relay = system.run("relay", "customer", "relay")
+            system.wait_ready("relay")
+            system.wait_until(
+                lambda: not published_unmarked & pending_outbox(system),
                 timeout=30,
-                what="a published event the killed relay left unmarked",
+                what="the relay to publish again what the killed one left unmarked",
             )
-            published_unmarked |= published_not_marked()
-            link.cut()
-            link.release()
-            system.restart("relay")
+            assert relay.stop() == 0, relay.log()
+        system.run("relay", "customer", "relay")
         writer.wait_for_more(15)
 
     assert_nothing_lost_nothing_twice(system, writer)
-    # The relay published those events again after its restart; the inbox absorbed them.
-    wait_until(
+    # The relay published those events again after the kill; the inbox absorbed them.
+    system.wait_until(
         lambda: system.consumer_outcomes("analytics", "duplicate") >= len(published_unmarked),
         timeout=30,
         what=f"{len(published_unmarked)} duplicates absorbed by the inbox",
@@ -173,12 +170,13 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_each_even
         for _ in range(2):
             writer.wait_for_more(10)
             duplicates += system.consumer_outcomes("consumer", "duplicate")
-            applied = len(inbox_events(system))
             link.hold("up")  # the consumer's acks stop reaching the broker
-            wait_until(
-                lambda applied=applied: len(inbox_events(system)) >= applied + 5,
-                timeout=30,
-                what="the consumer to commit events it cannot ack",
+
+            def committed_unacked(at_least: int = len(inbox_events(system)) + 5) -> bool:
+                return len(inbox_events(system)) >= at_least
+
+            system.wait_until(
+                committed_unacked, timeout=30, what="the consumer to commit events it cannot ack"
             )
             consumer.kill()
             link.cut()
@@ -222,7 +220,7 @@ def test_the_same_event_twice_and_to_two_consumers_at_once_is_applied_once(
     def every_copy_seen() -> bool:
         return sum(system.consumer_outcomes(c, "duplicate") for c in consumers) >= copied
 
-    wait_until(every_copy_seen, timeout=30, what="the consumers to receive every copy")
+    system.wait_until(every_copy_seen, timeout=30, what="the consumers to receive every copy")
     handled = [system.consumer_outcomes(c, "handled") for c in consumers]
     duplicates = [system.consumer_outcomes(c, "duplicate") for c in consumers]
     assert sum(handled) == events  # each event applied once, by one of the two
@@ -247,7 +245,7 @@ def test_a_poison_message_is_dead_lettered_listed_and_replayed_after_the_fix(
 
     with system.writer() as writer:
         writer.wait_for_more(10)
-        wait_until(
+        system.wait_until(
             lambda: inbox_events(system) == outbox_events(system),
             timeout=30,
             what="analytics to catch up",
@@ -260,7 +258,7 @@ def test_a_poison_message_is_dead_lettered_listed_and_replayed_after_the_fix(
 
     poisoned = outbox_events(system) - inbox_events(system)
     assert len(poisoned) >= 10
-    wait_until(
+    system.wait_until(
         lambda: len(dead_letters.list_dead_letters(amqp_url, "analytics")) == len(poisoned) + 1,
         timeout=60,
         what="every failing event to reach the dead-letter queue",
@@ -311,39 +309,43 @@ def test_an_unreachable_database_is_reported_and_recovered_from_without_restarts
         try:
             customers.GetCustomer(request, metadata=metadata, timeout=5)
         except grpc.RpcError as exc:
-            return exc.code()  # type: ignore[no-any-return]
+            return exc.code()
         return grpc.StatusCode.OK
 
     with channel, api, system.writer() as writer:
         writer.wait_for_more(20)
         database.outage()  # cut every connection, refuse new ones until resume
 
-        wait_until(lambda: created().status_code == 503, timeout=30, what="a 503 from the gateway")
+        system.wait_until(
+            lambda: created().status_code == 503, timeout=30, what="a 503 from the gateway"
+        )
         response = created()
         assert response.status_code == 503
         assert response.headers["content-type"].startswith(PROBLEM)
         assert response.json()["status"] == 503
         assert get_code() == grpc.StatusCode.UNAVAILABLE
-        wait_until(
+        system.wait_until(
             lambda: health_is(health_pb2.HealthCheckResponse.NOT_SERVING),
             timeout=30,
             what="gRPC health NOT_SERVING",
         )
-        wait_until(
+        system.wait_until(
             lambda: httpx.get(ready, timeout=5).status_code == 503,
             timeout=30,
             what="/readyz 503",
         )
 
         database.resume()
-        wait_until(lambda: created().status_code == 201, timeout=30, what="a 201 again")
-        wait_until(lambda: get_code() == grpc.StatusCode.OK, timeout=30, what="gRPC OK again")
-        wait_until(
+        system.wait_until(lambda: created().status_code == 201, timeout=30, what="a 201 again")
+        system.wait_until(
+            lambda: get_code() == grpc.StatusCode.OK, timeout=30, what="gRPC OK again"
+        )
+        system.wait_until(
             lambda: health_is(health_pb2.HealthCheckResponse.SERVING),
             timeout=30,
             what="gRPC health SERVING again",
         )
-        wait_until(
+        system.wait_until(
             lambda: httpx.get(ready, timeout=5).status_code == 200,
             timeout=30,
             what="/readyz 200 again",

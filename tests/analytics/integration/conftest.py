@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from crm_analytics.bootstrap import build_app
+from crm_analytics.bootstrap import SERVICE
 from crm_analytics.config import MIGRATIONS_DIR, SERVICE_NAME
 from crm_platform.migrations import upgrade
 from crm_platform.settings import ServiceSettings
@@ -37,7 +37,7 @@ def publisher(amqp_url: str) -> Iterator[EventPublisher]:
 
 @pytest.fixture
 def analytics(settings: ServiceSettings, publisher: EventPublisher) -> Iterator[RunningAnalytics]:
-    running = RunningAnalytics(build_app(settings)).start()
+    running = RunningAnalytics(SERVICE.build(settings)).start()
     yield running
     running.close()
 

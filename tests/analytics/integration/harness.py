@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pika
-from crm_analytics.entrypoints.consumer import SUBSCRIPTION
+from crm_analytics.entrypoints.consumer import HANDLERS
 from crm_platform import amqp
 from crm_platform.events import CONTENT_TYPE, source_of, to_cloudevent
 from crm_platform.runner import ServiceApp
 from crm_platform.testing.processes import wait_until
 from crm_platform.testing.tokens import authorized_channel, staff_token
 from crm_proto.crm.analytics.v1 import analytics_pb2, analytics_pb2_grpc
-from crm_proto.crm.customer.v1 import customer_pb2
 from crm_proto.io.cloudevents.v1 import cloudevents_pb2
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 WAIT_SECONDS = 15.0
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
 class EventPublisher:
@@ -31,7 +28,7 @@ class EventPublisher:
         self.connection = amqp.connect(amqp_url)
         self.channel = self.connection.channel()
         self.channel.confirm_delivery()
-        amqp.declare_subscription(self.channel, SUBSCRIPTION)
+        amqp.declare_subscription(self.channel, HANDLERS.subscription)
 
     def publish(
         self, message: Message, *, subject: str, time: datetime | None = None
@@ -102,22 +99,3 @@ class RunningAnalytics:
 
 def counts(entries: Iterable[analytics_pb2.SegmentCount]) -> dict[str, int]:
     return {entry.key: entry.count for entry in entries}
-
-
-def customer(customer_id: str, version: int, **fields: object) -> customer_pb2.Customer:
-    """A customer snapshot as the customer service puts it in its events."""
-    created_at = Timestamp()
-    created_at.FromDatetime(T0)
-    message = customer_pb2.Customer(
-        id=customer_id,
-        name="Customer",
-        region="North",
-        gender=customer_pb2.GENDER_FEMALE,
-        birth_date="1990-04-01",
-        acquisition_source=customer_pb2.ACQUISITION_SOURCE_WEB,
-        version=version,
-        created_at=created_at,
-    )
-    for name, value in fields.items():
-        setattr(message, name, value)
-    return message

@@ -8,21 +8,21 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from crm_analytics.bootstrap import unit_of_work_factory
+from crm_analytics.bootstrap import SERVICE
 from crm_analytics.domain.segments import DemographicSegments
 from crm_analytics.entrypoints import cli
 from crm_analytics.entrypoints.grpc_api import segments_message
 from crm_analytics.service_layer import views
 from crm_platform import db
+from crm_platform.service import unit_of_work_factory
 from crm_proto.crm.customer.v1 import customer_pb2, events_pb2
 
 from tests.analytics.integration.harness import (
-    T0,
     EventPublisher,
     RunningAnalytics,
     counts,
-    customer,
 )
+from tests.analytics.snapshots import T0, customer
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,10 @@ def _restore_logging() -> Iterator[None]:
 def read_segments(database_url: str) -> DemographicSegments:
     engine = db.build_engine(database_url)
     try:
-        return views.demographic_segments(unit_of_work_factory(engine), datetime.now(UTC).date())
+        return views.demographic_segments(
+            unit_of_work_factory(SERVICE.unit_of_work, engine, SERVICE.name),
+            datetime.now(UTC).date(),
+        )
     finally:
         engine.dispose()
 

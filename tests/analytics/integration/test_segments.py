@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from crm_analytics.config import MIGRATIONS_DIR
-from crm_analytics.entrypoints.consumer import SUBSCRIPTION
+from crm_analytics.entrypoints.consumer import HANDLERS
 from crm_platform import db
 from crm_platform.events import source_of
 from crm_platform.migrations import upgrade
@@ -22,13 +22,12 @@ from crm_proto.crm.customer.v1 import customer_pb2, events_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.analytics.integration.harness import (
-    T0,
     WAIT_SECONDS,
     EventPublisher,
     RunningAnalytics,
     counts,
-    customer,
 )
+from tests.analytics.snapshots import T0, customer
 
 pytestmark = pytest.mark.integration
 
@@ -118,7 +117,7 @@ def test_the_same_event_delivered_twice_counts_once(
     try:
         with engine.connect() as connection:
             applied = connection.execute(
-                sa.select(inbox.c.event_id).where(inbox.c.consumer == SUBSCRIPTION.consumer)
+                sa.select(inbox.c.event_id).where(inbox.c.consumer == HANDLERS.consumer)
             ).scalars()
             applied_ids = set(applied)
     finally:

@@ -2,17 +2,17 @@ import sys
 from pathlib import Path
 
 import crm_proto.crm
-from crm_analytics.entrypoints.consumer import HANDLERS, SUBSCRIPTION
+from crm_analytics.entrypoints.consumer import HANDLERS
 from crm_platform.events import load_event_types
 
 
 def test_analytics_subscribes_to_every_event() -> None:
-    assert SUBSCRIPTION.queue == "analytics.events"
-    assert SUBSCRIPTION.patterns == ("crm.#",)
+    assert HANDLERS.subscription.queue == "analytics.events"
+    assert HANDLERS.subscription.patterns == ("crm.#",)
 
 
 def test_every_customer_fact_event_has_a_handler() -> None:
-    assert set(HANDLERS) == {
+    assert set(HANDLERS.handlers) == {
         "crm.customer.v1.CustomerRegistered",
         "crm.customer.v1.CustomerUpdated",
         "crm.customer.v1.CustomerMerged",

@@ -1,37 +1,22 @@
-"""Customer events through the handlers, out of order and twice, against an in-memory store."""
+"""Customer events through the consumer's table and the handlers, out of order and twice,
+against an in-memory store."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from crm_analytics.domain.segments import DemographicSegments
-from crm_analytics.service_layer import handlers, views
+from crm_analytics.entrypoints.consumer import HANDLERS
+from crm_analytics.service_layer import views
+from crm_platform.events import Event, event_type, source_of
 from crm_proto.crm.customer.v1 import customer_pb2, events_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf.message import Message
 
+from tests.analytics.snapshots import T0, customer
 from tests.analytics.unit.fakes import FakeUnitOfWork
 
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TODAY = date(2025, 6, 1)
-
-
-def customer(customer_id: str, version: int, **fields: object) -> customer_pb2.Customer:
-    created_at = Timestamp()
-    created_at.FromDatetime(T0)
-    message = customer_pb2.Customer(
-        id=customer_id,
-        name="Li Wei",
-        region="North",
-        gender=customer_pb2.GENDER_FEMALE,
-        birth_date="1990-04-01",
-        acquisition_source=customer_pb2.ACQUISITION_SOURCE_WEB,
-        version=version,
-        created_at=created_at,
-    )
-    for name, value in fields.items():
-        setattr(message, name, value)
-    return message
 
 
 def registered(
@@ -60,10 +45,16 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def deliver(uow: FakeUnitOfWork, message: Message, time: datetime) -> None:
+    """An event as the consumer hands it to the table's handler for its type."""
+    event = Event(new_id(), event_type(message), source_of("customer"), "", time, message)
+    HANDLERS.handlers[event.type](uow, event)  # type: ignore[arg-type]  # the fake unit
+
+
 def test_registrations_are_counted_by_every_segment() -> None:
     uow = FakeUnitOfWork()
-    handlers.customer_registered(uow, registered(new_id()), at(0))
-    handlers.customer_registered(
+    deliver(uow, registered(new_id()), at(0))
+    deliver(
         uow,
         registered(
             new_id(),
@@ -89,10 +80,10 @@ def test_registrations_are_counted_by_every_segment() -> None:
 def test_an_older_update_arriving_late_is_ignored() -> None:
     uow = FakeUnitOfWork()
     customer_id = new_id()
-    handlers.customer_registered(uow, registered(customer_id), at(0))
-    handlers.customer_updated(uow, updated(customer_id, 3, region="South"), at(3))
+    deliver(uow, registered(customer_id), at(0))
+    deliver(uow, updated(customer_id, 3, region="South"), at(3))
 
-    handlers.customer_updated(uow, updated(customer_id, 2, region="West"), at(2))
+    deliver(uow, updated(customer_id, 2, region="West"), at(2))
 
     assert segments(uow).by_region == [("South", 1)]
 
@@ -100,9 +91,9 @@ def test_an_older_update_arriving_late_is_ignored() -> None:
 def test_an_update_arriving_before_the_registration_wins() -> None:
     uow = FakeUnitOfWork()
     customer_id = new_id()
-    handlers.customer_updated(uow, updated(customer_id, 2, region="South"), at(2))
+    deliver(uow, updated(customer_id, 2, region="South"), at(2))
 
-    handlers.customer_registered(uow, registered(customer_id), at(0))
+    deliver(uow, registered(customer_id), at(0))
 
     result = segments(uow)
     assert result.total_customers == 1
@@ -112,12 +103,10 @@ def test_an_update_arriving_before_the_registration_wins() -> None:
 def test_a_blacklisting_before_the_registration_is_kept_and_still_counted() -> None:
     uow = FakeUnitOfWork()
     customer_id = new_id()
-    handlers.customer_blacklisted(
-        uow, events_pb2.CustomerBlacklisted(customer_id=customer_id, version=3), at(3)
-    )
+    deliver(uow, events_pb2.CustomerBlacklisted(customer_id=customer_id, version=3), at(3))
     assert segments(uow).total_customers == 0  # not registered yet
 
-    handlers.customer_registered(uow, registered(customer_id), at(0))
+    deliver(uow, registered(customer_id), at(0))
 
     result = segments(uow)
     assert (result.total_customers, result.blacklisted_customers) == (1, 1)
@@ -127,14 +116,10 @@ def test_a_blacklisting_before_the_registration_is_kept_and_still_counted() -> N
 def test_unblacklisting_follows_the_versions() -> None:
     uow = FakeUnitOfWork()
     customer_id = new_id()
-    handlers.customer_registered(uow, registered(customer_id), at(0))
-    handlers.customer_unblacklisted(
-        uow, events_pb2.CustomerUnblacklisted(customer_id=customer_id, version=3), at(3)
-    )
+    deliver(uow, registered(customer_id), at(0))
+    deliver(uow, events_pb2.CustomerUnblacklisted(customer_id=customer_id, version=3), at(3))
 
-    handlers.customer_blacklisted(
-        uow, events_pb2.CustomerBlacklisted(customer_id=customer_id, version=2), at(2)
-    )
+    deliver(uow, events_pb2.CustomerBlacklisted(customer_id=customer_id, version=2), at(2))
 
     assert segments(uow).blacklisted_customers == 0
 
@@ -142,8 +127,8 @@ def test_unblacklisting_follows_the_versions() -> None:
 def test_a_merge_counts_the_survivor_once_and_the_merged_apart() -> None:
     uow = FakeUnitOfWork()
     survivor, merged = new_id(), new_id()
-    handlers.customer_registered(uow, registered(survivor), at(0))
-    handlers.customer_registered(uow, registered(merged, region="South"), at(1))
+    deliver(uow, registered(survivor), at(0))
+    deliver(uow, registered(merged, region="South"), at(1))
 
     merge = events_pb2.CustomerMerged(
         survivor=customer(survivor, 2, city="Harbin"),
@@ -151,8 +136,8 @@ def test_a_merge_counts_the_survivor_once_and_the_merged_apart() -> None:
         version=2,
         merged_version=2,
     )
-    handlers.customer_merged(uow, merge, at(2))
-    handlers.customer_merged(uow, merge, at(2))  # delivered twice
+    deliver(uow, merge, at(2))
+    deliver(uow, merge, at(2))  # delivered twice
 
     result = segments(uow)
     assert (result.total_customers, result.merged_customers) == (1, 1)
@@ -162,7 +147,7 @@ def test_a_merge_counts_the_survivor_once_and_the_merged_apart() -> None:
 def test_a_merge_before_the_merged_registration_is_not_undone_by_it() -> None:
     uow = FakeUnitOfWork()
     survivor, merged = new_id(), new_id()
-    handlers.customer_merged(
+    deliver(
         uow,
         events_pb2.CustomerMerged(
             survivor=customer(survivor, 2), merged_id=merged, version=2, merged_version=2
@@ -170,8 +155,8 @@ def test_a_merge_before_the_merged_registration_is_not_undone_by_it() -> None:
         at(2),
     )
 
-    handlers.customer_registered(uow, registered(merged, region="South"), at(0))
-    handlers.customer_registered(uow, registered(survivor), at(0))
+    deliver(uow, registered(merged, region="South"), at(0))
+    deliver(uow, registered(survivor), at(0))
 
     result = segments(uow)
     assert (result.total_customers, result.merged_customers) == (1, 1)
@@ -180,6 +165,6 @@ def test_a_merge_before_the_merged_registration_is_not_undone_by_it() -> None:
 
 def test_an_unreadable_birth_date_counts_as_unknown() -> None:
     uow = FakeUnitOfWork()
-    handlers.customer_registered(uow, registered(new_id(), birth_date="1990-02-30"), at(0))
+    deliver(uow, registered(new_id(), birth_date="1990-02-30"), at(0))
 
     assert dict(segments(uow).by_age_band)["unknown"] == 1

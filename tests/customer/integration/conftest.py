@@ -9,13 +9,12 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from crm_customer.adapters.unit_of_work import SqlUnitOfWork
 from crm_customer.config import MIGRATIONS_DIR
 from crm_customer.entrypoints import grpc_api
 from crm_customer.entrypoints.authorization import POLICY
 from crm_customer.service_layer.handlers import CustomerHandlers
 from crm_platform.auth import grpc_authenticator
-from crm_platform.db import build_engine, ping, session_factory
+from crm_platform.db import build_engine, ping
 from crm_platform.grpc_server import GrpcServer
 from crm_platform.migrations import upgrade
 from crm_platform.readiness import Readiness
@@ -23,6 +22,8 @@ from crm_platform.testing.processes import role_in_thread
 from crm_platform.testing.tokens import admin_token, authorized_channel, token_verifier
 from crm_proto.crm.customer.v1 import customer_pb2_grpc
 from sqlalchemy import Engine
+
+from tests.customer.integration.support import unit_of_work
 
 
 @pytest.fixture
@@ -36,8 +37,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def target(engine: Engine) -> Iterator[str]:
     """The address of a customer gRPC server over `engine`."""
-    sessions = session_factory(engine)
-    handlers = CustomerHandlers(lambda: SqlUnitOfWork(sessions), phone_region="US")
+    handlers = CustomerHandlers(unit_of_work(engine), phone_region="US")
     readiness = Readiness({"database": lambda: ping(engine)})
     readiness.check_now()
     server = GrpcServer(

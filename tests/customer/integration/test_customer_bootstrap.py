@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pika
 import pytest
-from crm_customer.bootstrap import build_app
-from crm_customer.config import MIGRATIONS_DIR, SERVICE_NAME
+from crm_customer.bootstrap import SERVICE
+from crm_customer.config import MIGRATIONS_DIR, SERVICE_NAME, CustomerSettings
 from crm_customer.entrypoints.grpc_api import SERVICE_NAME as GRPC_SERVICE
 from crm_platform import amqp
 from crm_platform.events import decode
 from crm_platform.migrations import upgrade
-from crm_platform.settings import ServiceSettings
 from crm_platform.testing.processes import free_port, wait_until
 from crm_platform.testing.tokens import ADMIN_SUBJECT, admin_token, authorized_channel, write_jwks
 from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc, events_pb2
@@ -28,7 +27,7 @@ def test_the_app_serves_requests_and_relays_their_events(
 ) -> None:
     upgrade(MIGRATIONS_DIR, postgres_url)
     port = free_port()
-    settings = ServiceSettings.from_env(
+    settings = CustomerSettings.from_env(
         SERVICE_NAME,
         {
             "CRM_CUSTOMER_DATABASE_URL": postgres_url,
@@ -38,7 +37,7 @@ def test_the_app_serves_requests_and_relays_their_events(
             "CRM_JWKS_FILE": str(write_jwks(tmp_path / "jwks.json")),
         },
     )
-    app = build_app(settings)
+    app = SERVICE.build(settings)
     broker = pika.BlockingConnection(pika.URLParameters(amqp_url))
     subscriber = broker.channel()
     amqp.declare_exchanges(subscriber)

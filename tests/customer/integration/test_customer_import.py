@@ -11,19 +11,17 @@ import pytest
 import sqlalchemy as sa
 from crm_customer.adapters.bulk import SqlBulkCustomerStore
 from crm_customer.adapters.orm import customers
-from crm_customer.adapters.unit_of_work import SqlUnitOfWork
-from crm_customer.domain.model import Actor, ActorKind, Profile
+from crm_customer.domain.values import Actor, ActorKind, Profile
 from crm_customer.entrypoints.cli import main
 from crm_customer.entrypoints.import_command import read_rows
 from crm_customer.service_layer import commands
 from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.handlers import CustomerHandlers
 from crm_customer.service_layer.importing import CustomerImporter, ImportReport
-from crm_platform.db import session_factory
 from crm_proto.crm.customer.v1 import events_pb2
 from sqlalchemy import Engine
 
-from tests.customer.integration.support import outbox_events, row_count
+from tests.customer.integration.support import outbox_events, row_count, unit_of_work
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +89,7 @@ def test_the_event_matches_the_one_a_create_writes(engine: Engine, tmp_path: Pat
     body = {"name": "Ada", "email": "ada@example.com", "tags": ["vip"], "region": "Beijing"}
     path.write_text(json.dumps(body) + "\n")
     run_import(engine, path)
-    handlers = CustomerHandlers(lambda: SqlUnitOfWork(session_factory(engine)), phone_region="US")
+    handlers = CustomerHandlers(unit_of_work(engine), phone_region="US")
     handlers.create_customer(
         commands.CreateCustomer(
             Profile(name="Bo", email="bo@example.com", tags=("vip",), region="Beijing"),
@@ -111,7 +109,7 @@ def test_the_event_matches_the_one_a_create_writes(engine: Engine, tmp_path: Pat
 def test_duplicates_in_the_file_and_in_the_database_are_reported_not_imported(
     engine: Engine, tmp_path: Path
 ) -> None:
-    handlers = CustomerHandlers(lambda: SqlUnitOfWork(session_factory(engine)), phone_region="US")
+    handlers = CustomerHandlers(unit_of_work(engine), phone_region="US")
     existing = handlers.create_customer(
         commands.CreateCustomer(Profile(name="Old", email="old@example.com"), Caller(ACTOR))
     )

@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from crm_customer.adapters.orm import metadata
 from crm_customer.config import MIGRATIONS_DIR
 from crm_platform.db import build_engine
-from crm_platform.migrations import alembic_config, upgrade
+from crm_platform.migrations import alembic_config, schema_differences, upgrade
 
 pytestmark = [
     pytest.mark.integration,
@@ -21,30 +19,7 @@ pytestmark = [
 
 
 def differences(database_url: str) -> list[object]:
-    engine = build_engine(database_url, pool_size=1)
-    try:
-        with engine.connect() as connection:
-            found = compare_metadata(MigrationContext.configure(connection), metadata)
-    finally:
-        engine.dispose()
-    # the chassis' tables (outbox, inbox, ...) are described by crm_platform, not here
-    return [d for d in found if _table_of(d) in metadata.tables]
-
-
-def _table_of(difference: object) -> str | None:
-    """The table a difference from compare_metadata is about."""
-    if isinstance(difference, list):  # column modifications come as a list of tuples
-        return _table_of(difference[0])
-    assert isinstance(difference, tuple)
-    for item in difference[1:]:
-        if isinstance(item, sa.Table):
-            return item.name
-        if isinstance(item, sa.Index | sa.Column | sa.Constraint):
-            table = item.table
-            return table.name if isinstance(table, sa.Table) else None
-        if isinstance(item, str):
-            return item  # (kind, schema, table name, ...) for column changes
-    return None
+    return schema_differences(database_url, metadata)
 
 
 def customer_columns(database_url: str) -> set[str]:

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from crm_customer.adapters.unit_of_work import SqlUnitOfWork
 from crm_customer.config import MIGRATIONS_DIR
-from crm_customer.domain.model import Customer, Profile
-from crm_platform.db import build_engine, session_factory
+from crm_customer.domain.model import Customer
+from crm_customer.domain.values import Profile
+from crm_platform.db import build_engine
 from crm_platform.errors import AlreadyExists, Conflict
 from crm_platform.migrations import upgrade
 from sqlalchemy import Engine
 
-from tests.customer.integration.support import row_count
+from tests.customer.integration.support import row_count, unit_of_work
 
 pytestmark = pytest.mark.integration
 
@@ -29,14 +29,14 @@ def registered(email: str) -> Customer:
 
 
 def test_a_create_that_lost_the_dedupe_race_is_already_exists(engine: Engine) -> None:
-    sessions = session_factory(engine)
+    units = unit_of_work(engine)
     first = registered("ada@example.com")
-    with SqlUnitOfWork(sessions) as uow:
+    with units() as uow:
         uow.customers.add(first)
         uow.commit()
 
     # As if the dedupe check ran before `first` committed: only the unique index sees it.
-    with SqlUnitOfWork(sessions) as uow, pytest.raises(AlreadyExists) as error:
+    with units() as uow, pytest.raises(AlreadyExists) as error:
         uow.customers.add(registered("ada@example.com"))
 
     assert error.value.existing_id == str(first.id)
@@ -47,13 +47,13 @@ def test_a_concurrent_update_of_the_same_version_is_a_conflict(postgres_url: str
     upgrade(MIGRATIONS_DIR, postgres_url)
     engine = build_engine(postgres_url, pool_size=2)
     try:
-        sessions = session_factory(engine)
+        units = unit_of_work(engine)
         customer = registered("ada@example.com")
-        with SqlUnitOfWork(sessions) as uow:
+        with units() as uow:
             uow.customers.add(customer)
             uow.commit()
 
-        with SqlUnitOfWork(sessions) as slow, SqlUnitOfWork(sessions) as fast:
+        with units() as slow, units() as fast:
             late = slow.customers.get(customer.id)
             early = fast.customers.get(customer.id)
             assert late is not None
@@ -65,7 +65,7 @@ def test_a_concurrent_update_of_the_same_version_is_a_conflict(postgres_url: str
             with pytest.raises(Conflict):
                 slow.customers.save(late)
 
-        with SqlUnitOfWork(sessions) as uow:
+        with units() as uow:
             stored = uow.customers.get(customer.id)
         assert stored is not None
         assert (stored.blacklist_reason, stored.version) == ("fraud", 2)

@@ -1,19 +1,25 @@
 """In-memory stand-ins for the customer service's storage, with transaction semantics: what a
-unit of work does is visible to the next one only after it commits."""
+unit of work does is visible to the next one only after it commits; as the chassis' unit of
+work, it collects the events of every customer read or added at commit, by the principal of
+the context."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from crm_customer.adapters.messages import actor_from_proto
 from crm_customer.domain.events import DomainEvent
-from crm_customer.domain.model import Actor, Customer, Interaction
-from crm_customer.service_layer.ports import Cursor, CustomerFilters
+from crm_customer.domain.model import Customer
+from crm_customer.domain.values import Actor, Interaction
+from crm_customer.service_layer.ports import CustomerFilters
+from crm_platform import context
+from crm_platform.paging import Cursor
 
 
 @dataclass
@@ -26,12 +32,13 @@ class Store:
 
 
 class FakeCustomers:
-    def __init__(self, rows: dict[UUID, Customer]) -> None:
+    def __init__(self, rows: dict[UUID, Customer], track: Callable[[Customer], None]) -> None:
         self.rows = rows
+        self.track = track
 
     def get(self, customer_id: UUID) -> Customer | None:
         found = self.rows.get(customer_id)
-        return copy.deepcopy(found) if found else None
+        return self._loaded(found)
 
     def find_by_email(self, email: str) -> Customer | None:
         return self._live_first([c for c in self.rows.values() if c.profile.email == email])
@@ -42,6 +49,7 @@ class FakeCustomers:
     def add(self, customer: Customer) -> None:
         assert customer.id not in self.rows
         self.rows[customer.id] = _stored(customer)
+        self.track(customer)
 
     def save(self, customer: Customer) -> None:
         assert customer.id in self.rows
@@ -65,7 +73,14 @@ class FakeCustomers:
 
     def _live_first(self, found: list[Customer]) -> Customer | None:
         found.sort(key=lambda c: c.merged_into_id is not None)
-        return copy.deepcopy(found[0]) if found else None
+        return self._loaded(found[0] if found else None)
+
+    def _loaded(self, stored: Customer | None) -> Customer | None:
+        if stored is None:
+            return None
+        customer = copy.deepcopy(stored)
+        self.track(customer)
+        return customer
 
 
 class FakeInteractions:
@@ -109,8 +124,8 @@ class FakeUnitOfWork:
         self._customers = dict(self.store.customers)
         self._interactions = dict(self.store.interactions)
         self._keys = dict(self.store.keys)
-        self._published: list[tuple[DomainEvent, Actor]] = []
-        self.customers = FakeCustomers(self._customers)
+        self._seen: list[Customer] = []
+        self.customers = FakeCustomers(self._customers, self._seen.append)
         self.interactions = FakeInteractions(self._interactions)
         self.idempotency_keys = FakeIdempotencyKeys(self._keys)
         return self
@@ -123,15 +138,13 @@ class FakeUnitOfWork:
     ) -> None:
         """Whatever was not committed is dropped with the working copies."""
 
-    def publish(self, events: Iterable[DomainEvent], actor: Actor) -> None:
-        self._published.extend((event, actor) for event in events)
-
     def commit(self) -> None:
+        actor = actor_from_proto(context.principal.get().as_actor())
+        events = [event for customer in self._seen for event in customer.pull_events()]
         self.store.customers = dict(self._customers)
         self.store.interactions = dict(self._interactions)
         self.store.keys = dict(self._keys)
-        self.store.published.extend(self._published)
-        self._published = []
+        self.store.published.extend((event, actor) for event in events)
         self.store.commits += 1
 
 

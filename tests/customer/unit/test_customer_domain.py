@@ -9,17 +9,16 @@ from uuid import uuid4
 
 import pytest
 from crm_customer.domain import events
-from crm_customer.domain.model import (
+from crm_customer.domain.model import Customer, merge
+from crm_customer.domain.values import (
     AcquisitionSource,
     Actor,
     ActorKind,
     ConsentChannel,
-    Customer,
     Gender,
     InteractionChannel,
     PartyKind,
     Profile,
-    merge,
 )
 from crm_platform.errors import FailedPrecondition, FieldViolation, ValidationFailed
 

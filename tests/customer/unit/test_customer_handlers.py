@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from crm_customer.domain import events
-from crm_customer.domain.model import (
+from crm_customer.domain.values import (
     Actor,
     ActorKind,
     ConsentChannel,
@@ -22,6 +22,8 @@ from crm_customer.service_layer import commands
 from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.handlers import CustomerHandlers
 from crm_customer.service_layer.ports import CustomerFilters
+from crm_platform import context
+from crm_platform.context import Principal
 from crm_platform.errors import (
     AlreadyExists,
     Conflict,
@@ -30,6 +32,7 @@ from crm_platform.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from crm_proto.crm.common.v1 import common_pb2
 
 from tests.customer.unit.fakes import FakeUnitOfWork, Store
 
@@ -45,6 +48,14 @@ class Clock:
 
     def __call__(self) -> datetime:
         return START + timedelta(seconds=next(self.ticks))
+
+
+@pytest.fixture(autouse=True)
+def _staff_principal() -> Iterator[None]:
+    """The principal of every call, as the interceptor sets it: STAFF's, unless a test acts as
+    another."""
+    with context.acting_as(Principal(STAFF.actor.subject, kind=common_pb2.ACTOR_KIND_STAFF)):
+        yield
 
 
 @pytest.fixture
@@ -354,9 +365,10 @@ def test_a_customers_change_records_them_as_the_actor(
     own = create(handlers)
     caller = customer_caller(own)
 
-    handlers.update_customer(
-        commands.UpdateCustomer(own, Profile(city="Lyon"), frozenset({"city"}), caller)
-    )
+    with context.acting_as(Principal("login-1", kind=common_pb2.ACTOR_KIND_CUSTOMER)):
+        handlers.update_customer(
+            commands.UpdateCustomer(own, Profile(city="Lyon"), frozenset({"city"}), caller)
+        )
 
     event, actor = store.published[-1]
     assert isinstance(event, events.CustomerUpdated)

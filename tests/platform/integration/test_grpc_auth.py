@@ -42,7 +42,7 @@ pytestmark = pytest.mark.integration
 SERVICE = "crm.platformtest.v1.Guarded"
 POLICY = Policy(
     {
-        "WhoAmI": Allow(roles={"analyst", "admin"}, scopes={"probe:read"}, customers=True),
+        "WhoAmI": Allow(roles={"analyst", "admin"}, scopes={"analytics:read"}, customers=True),
         "Stream": Allow(roles={"admin"}),
     }
 )
@@ -163,7 +163,7 @@ def test_a_missing_or_malformed_header_is_unauthenticated(
         ("WhoAmI", staff_token("marketer"), False),
         ("WhoAmI", staff_token("admin"), True),
         ("WhoAmI", service_token("probe:write"), False),
-        ("WhoAmI", service_token("probe:read"), True),
+        ("WhoAmI", service_token("analytics:read"), True),
         ("WhoAmI", customer_token("c-7"), True),
         ("Unlisted", staff_token("admin"), False),  # no rule: denied
     ],
@@ -216,7 +216,7 @@ def test_the_chassis_client_forwards_the_callers_token(target: str) -> None:
 
 
 def test_unreachable_signing_keys_are_unavailable_not_unauthenticated() -> None:
-    keys = RemoteKeys(f"http://127.0.0.1:{free_port()}/.well-known/jwks.json", timeout=1)
+    keys = RemoteKeys.from_identity(f"127.0.0.1:{free_port()}", timeout=1).start()
     for target in _serve(TokenVerifier(keys)):
         with grpc.insecure_channel(target) as channel:
             error = failure(method(channel, "WhoAmI"), bearer(staff_token("admin")))

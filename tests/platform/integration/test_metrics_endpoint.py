@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import urllib.error
 import urllib.request
 
 import pytest
 from crm_platform import metrics
+from crm_platform.testing import required
 
 pytestmark = pytest.mark.integration
 
@@ -74,14 +74,11 @@ def test_metrics_are_served(endpoint):
         assert f"\n{family}" in body
 
 
-@pytest.mark.skipif(
-    shutil.which("promtool") is None,
-    reason="promtool is not installed (Debian: apt-get install prometheus)",
-)
 def test_metrics_pass_promtool(endpoint):
+    promtool = required.tool("promtool", package="prometheus")
     _record_one_of_each()
     _status, _type, body = _get(f"{endpoint}/metrics")
     check = subprocess.run(
-        ["promtool", "check", "metrics"], input=body, capture_output=True, text=True, timeout=30
+        [promtool, "check", "metrics"], input=body, capture_output=True, text=True, timeout=30
     )
     assert check.returncode == 0, check.stdout + check.stderr

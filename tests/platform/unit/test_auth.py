@@ -1,4 +1,4 @@
-"""Token verification, key sources and the authorization policy, without a server."""
+"""Token verification and key sources, without a server."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import jwt
 import pytest
 from crm_platform import errors
 from crm_platform.auth import (
-    Allow,
     FileKeys,
     KeysUnavailable,
-    Policy,
     RemoteKeys,
     StaticKeys,
     TokenVerifier,
@@ -25,6 +23,7 @@ from crm_platform.auth import (
 )
 from crm_platform.context import Principal
 from crm_platform.settings import ServiceSettings
+from crm_platform.testing.processes import wait_until
 from crm_platform.testing.tokens import (
     AUDIENCE,
     ISSUER,
@@ -294,66 +293,74 @@ class FakeJwksEndpoint:
         self.calls = 0
         self.down = False
 
-    def __call__(self, url: str, timeout: float) -> Mapping[str, Any]:
+    def __call__(self, timeout: float) -> Mapping[str, Any]:
         self.calls += 1
         if self.down:
             raise OSError("connection refused")
         return self.document
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_remote_keys_are_fetched_once_and_cached() -> None:
+def test_remote_keys_are_fetched_by_the_refresh_never_by_a_request() -> None:
     endpoint = FakeJwksEndpoint(TEST_KEY)
-    verifier = TokenVerifier(RemoteKeys("http://portal/jwks", fetch=endpoint))
+    keys = RemoteKeys(endpoint)
+    verifier = TokenVerifier(keys)
+    assert keys.refresh()
 
     for _ in range(5):
         verifier.verify(issue_token())
 
     assert endpoint.calls == 1
+    assert keys.document() == endpoint.document  # what the gateway publishes
 
 
-def test_an_unknown_kid_refetches_once_then_waits_before_asking_again() -> None:
-    clock = Clock()
+def test_an_unknown_kid_is_refused_at_once_and_seen_after_the_next_refresh() -> None:
     endpoint = FakeJwksEndpoint(TEST_KEY)
-    keys = RemoteKeys("http://portal/jwks", fetch=endpoint, refetch_interval=30, clock=clock)
+    keys = RemoteKeys(endpoint)
     verifier = TokenVerifier(keys)
-    verifier.verify(issue_token())
+    keys.refresh()
+    rejected(issue_token(key=OTHER_KEY), verifier)
+    assert endpoint.calls == 1  # the request did not fetch
 
-    for _ in range(10):  # a flood of made-up kids: one refetch only
-        rejected(sign(claims_for(), OTHER_KEY), verifier)
-    assert endpoint.calls == 2
+    endpoint.document = jwks(TEST_KEY, OTHER_KEY)  # identity rotates its keys
+    keys.refresh()
 
-    endpoint.document = jwks(TEST_KEY, OTHER_KEY)  # the portal rotates its keys
-    clock.now += 31
     assert verifier.verify(issue_token(key=OTHER_KEY)).subject == "test-admin"
-    assert endpoint.calls == 3
 
 
-def test_keys_already_known_stay_in_use_while_the_endpoint_is_down() -> None:
-    clock = Clock()
+def test_an_unknown_kid_wakes_the_background_refresh_at_most_every_interval() -> None:
     endpoint = FakeJwksEndpoint(TEST_KEY)
-    verifier = TokenVerifier(RemoteKeys("http://portal/jwks", fetch=endpoint, clock=clock))
-    verifier.verify(issue_token())
-    endpoint.down = True
-    clock.now += 3600  # the cache is old: a refresh is tried and fails
+    keys = RemoteKeys(endpoint, max_age=3600, refetch_interval=0.2).start()
+    try:
+        wait_until(lambda: endpoint.calls == 1, timeout=5, what="the first fetch")
+        endpoint.document = jwks(TEST_KEY, OTHER_KEY)
+        for _ in range(20):  # a flood of tokens with a new kid: one refetch
+            keys.key_for("made-up")
+        wait_until(lambda: keys.document() == endpoint.document, timeout=5, what="a refetch")
 
+        assert endpoint.calls == 2
+    finally:
+        keys.stop()
+
+
+def test_keys_already_known_stay_in_use_while_identity_is_down() -> None:
+    endpoint = FakeJwksEndpoint(TEST_KEY)
+    keys = RemoteKeys(endpoint)
+    verifier = TokenVerifier(keys)
+    keys.refresh()
+    endpoint.down = True
+
+    assert not keys.refresh()
     assert verifier.verify(issue_token()).subject == "test-admin"
 
 
 def test_without_any_keys_the_verifier_says_keys_are_unavailable() -> None:
     endpoint = FakeJwksEndpoint(TEST_KEY)
     endpoint.down = True
-    verifier = TokenVerifier(RemoteKeys("http://portal/jwks", fetch=endpoint))
+    keys = RemoteKeys(endpoint)
+    keys.refresh()
 
     with pytest.raises(KeysUnavailable):
-        verifier.verify(issue_token())
+        TokenVerifier(keys).verify(issue_token())
 
 
 def test_file_keys_are_read_again_when_a_token_names_a_new_kid(tmp_path: Path) -> None:
@@ -371,20 +378,21 @@ def test_a_missing_jwks_file_fails_at_start(tmp_path: Path) -> None:
         FileKeys(tmp_path / "missing.json")
 
 
-def test_the_verifier_from_settings_uses_the_file_else_the_url(tmp_path: Path) -> None:
+def test_the_verifier_from_settings_uses_the_file_else_identity(tmp_path: Path) -> None:
     path = write_jwks(tmp_path / "jwks.json")
     env = {"CRM_JWKS_FILE": str(path), "CRM_JWT_AUDIENCE": "crm-test"}
     with_file = TokenVerifier.from_settings(ServiceSettings.from_env("customer", env))
-    with_url = TokenVerifier.from_settings(
-        ServiceSettings.from_env("customer", {"CRM_JWKS_URL": "https://id.example.com/jwks"})
+    with_identity = TokenVerifier.from_settings(
+        ServiceSettings.from_env("customer", {"CRM_IDENTITY_GRPC_TARGET": "127.0.0.1:1"})
     )
 
     assert isinstance(with_file.keys, FileKeys)
     assert with_file.verify(issue_token(audience="crm-test")).subject == "test-admin"
     assert "not meant for this API" in rejected(issue_token(), with_file)
-    assert isinstance(with_url.keys, RemoteKeys)
-    assert with_url.keys.url == "https://id.example.com/jwks"
-    assert (with_url.issuer, with_url.audience) == ("guanxi", "guanxi-api")
+    assert isinstance(with_identity.keys, RemoteKeys)
+    with_identity.keys.stop()
+    assert with_identity.keys.source == "identity at 127.0.0.1:1"
+    assert (with_identity.issuer, with_identity.audience) == ("guanxi", "guanxi-api")
 
 
 def test_a_jwks_file_holds_only_public_keys(tmp_path: Path) -> None:
@@ -394,72 +402,15 @@ def test_a_jwks_file_holds_only_public_keys(tmp_path: Path) -> None:
     assert jwt.PyJWK(document["keys"][0]).algorithm_name == "EdDSA"
 
 
-# -- policy -------------------------------------------------------------------------------------
-
-POLICY = Policy(
-    {
-        "Read": Allow(roles={"analyst", "admin"}, scopes={"things:read"}, customers=True),
-        "Write": Allow(roles={"admin"}, scopes={"things:write"}),
-        "Assigned": Allow(partners=True),
-    }
-)
-
-
-def principal(token: str) -> Principal:
-    return token_verifier().verify(token)
-
-
-@pytest.mark.parametrize(
-    ("method", "token", "allowed"),
-    [
-        ("Read", staff_token("analyst"), True),
-        ("Write", staff_token("analyst"), False),
-        ("Write", staff_token("admin"), True),
-        ("Read", staff_token("partner_user"), False),  # not a staff role
-        ("Read", staff_token("customer"), False),  # a role does not make staff a customer
-        ("Read", customer_token("c-1"), True),
-        ("Write", customer_token("c-1"), False),
-        ("Read", service_token("things:read"), True),
-        ("Write", service_token("things:read"), False),
-        ("Read", issue_token(roles=[], scopes=["things:read"]), False),  # staff go by role
-        ("Read", issue_token("c", kind="service", roles=["admin"]), False),  # clients by scope
-        ("Assigned", partner_token("p-1"), True),
-        ("Assigned", staff_token("admin"), False),
-        ("Unlisted", staff_token("admin"), False),  # deny by default
-    ],
-)
-def test_the_policy_allows_by_role_kind_and_scope(method: str, token: str, allowed: bool) -> None:
-    caller = principal(token)
-
-    if allowed:
-        POLICY.check(method, caller)
-    else:
-        with pytest.raises(errors.PermissionDenied):
-            POLICY.check(method, caller)
-
-
-def test_a_rule_with_an_unknown_role_is_refused_when_declared() -> None:
-    with pytest.raises(ValueError, match="not staff roles: admn"):
-        Allow(roles={"admn"})
-
-
-def test_the_policy_names_its_unknown_methods() -> None:
-    assert POLICY.unknown_methods(["Read", "Write"]) == ["Assigned"]
-
-
 def test_after_a_failed_fetch_the_keys_are_asked_for_again_a_moment_later() -> None:
-    clock = Clock()
     endpoint = FakeJwksEndpoint(TEST_KEY)
     endpoint.down = True
-    keys = RemoteKeys("http://portal/jwks", fetch=endpoint, retry_after_failure=1, clock=clock)
-    verifier = TokenVerifier(keys)
-    for _ in range(3):
-        with pytest.raises(KeysUnavailable):
-            verifier.verify(issue_token())
-    assert endpoint.calls == 1  # no retry storm while the portal is down
+    keys = RemoteKeys(endpoint, retry_after_failure=0.1).start()
+    try:
+        wait_until(lambda: endpoint.calls >= 2, timeout=5, what="a second try")
+        endpoint.down = False
 
-    endpoint.down = False
-    clock.now += 1.5
-
-    assert verifier.verify(issue_token()).subject == "test-admin"
-    assert endpoint.calls == 2
+        wait_until(lambda: keys.document() is not None, timeout=5, what="a fetch")
+        assert TokenVerifier(keys).verify(issue_token()).subject == "test-admin"
+    finally:
+        keys.stop()

@@ -1,14 +1,20 @@
-"""Page tokens: opaque, round-trip the sort key, and any edit makes them invalid."""
+"""Page tokens: opaque, round-trip the sort key, and any edit makes them invalid; pages carry
+the keyset position of their last row."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 from crm_platform.errors import ValidationFailed
 from crm_platform.paging import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
+    decode_cursor,
     decode_token,
     encode_token,
+    page_of,
     page_size,
 )
 
@@ -58,3 +64,21 @@ def test_page_size_defaults_caps_and_rejects_negative():
     assert page_size(MAX_PAGE_SIZE + 1) == MAX_PAGE_SIZE
     with pytest.raises(ValidationFailed):
         page_size(-1)
+
+
+def test_a_page_hands_out_the_position_of_its_last_row():
+    moment = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+    rows = [(moment + timedelta(seconds=n), uuid4()) for n in range(3)]
+
+    first = page_of(rows, 2, lambda row: row)
+    last = page_of(rows[2:], 2, lambda row: row)
+
+    assert first.items == rows[:2]
+    assert decode_cursor(first.next_page_token) == rows[1]
+    assert (last.items, last.next_page_token) == (rows[2:], "")
+
+
+def test_a_cursor_token_of_another_shape_is_invalid():
+    with pytest.raises(ValidationFailed, match=r"page\.page_token"):
+        decode_cursor(encode_token(["not a time", "not an id"]))
+    assert decode_cursor("") is None

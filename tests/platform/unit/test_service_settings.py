@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from crm_platform.settings import DEFAULT_AMQP_URL, ConfigurationError, ServiceSettings
+from pydantic import Field
 
 
 def test_defaults_on_a_bare_machine(tmp_path):
@@ -74,3 +75,39 @@ def test_every_problem_is_reported_at_once():
 def test_a_service_without_default_ports_must_be_given_one():
     with pytest.raises(ConfigurationError, match="CRM_BILLING_PORT"):
         ServiceSettings.from_env("billing", {})
+
+
+class BillingSettings(ServiceSettings):
+    invoice_days: int = Field(default=30, ge=1)  # CRM_BILLING_INVOICE_DAYS
+    currency: str = Field(default="EUR", validation_alias="CRM_CURRENCY")
+
+
+def test_a_service_extends_the_settings_with_its_own_variables():
+    settings = BillingSettings.from_env(
+        "billing",
+        {
+            "CRM_BILLING_PORT": "50099",
+            "CRM_BILLING_METRICS_PORT": "0",
+            "CRM_BILLING_INVOICE_DAYS": "14",
+            "CRM_CURRENCY": "CNY",
+        },
+    )
+    assert (settings.invoice_days, settings.currency, settings.port) == (14, "CNY", 50099)
+
+
+def test_a_bad_value_of_a_service_field_names_its_variable():
+    with pytest.raises(ConfigurationError, match="CRM_BILLING_INVOICE_DAYS"):
+        BillingSettings.from_env(
+            "billing",
+            {
+                "CRM_BILLING_PORT": "1",
+                "CRM_BILLING_METRICS_PORT": "0",
+                "CRM_BILLING_INVOICE_DAYS": "0",
+            },
+        )
+
+
+def test_settings_built_directly_default_the_ports_and_targets_from_the_registry():
+    settings = ServiceSettings(service="analytics", database_url="sqlite://")
+    assert (settings.port, settings.metrics_port) == (50056, 9106)
+    assert settings.grpc_targets["identity"] == "127.0.0.1:50057"

@@ -1,75 +1,50 @@
-"""The gateway with identity on a migrated database (PostgreSQL and SQLite), through Flask's
-test client; the backends behind it are fakes."""
+"""The gateway's identity routes through Flask's test client, calling a real identity gRPC
+server on a migrated database (PostgreSQL and SQLite), with the gateway's own copy of its
+public keys refreshed in the background."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from crm_platform.migrations import upgrade
-from crm_portal.adapters.backends import Backends
-from crm_portal.bootstrap import Identity, attach_identity, open_identity, prepare_identity
-from crm_portal.config import MIGRATIONS_DIR, IdentityConfig
+from crm_platform.auth import RemoteKeys
+from crm_platform.testing.processes import wait_until
+from crm_portal.adapters.grpc_clients import connect
+from crm_portal.bootstrap import attach_identity
+from crm_portal.config import PortalConfig
 from crm_portal.entrypoints.http.app import create_app
+from crm_portal.entrypoints.http.identity_routes import IDENTITY_READS
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.portal.unit.fakes import FakeAnalytics, FakeCustomers
-from tests.portal.unit.identity_fakes import fast_passwords
+from tests.identity.integration.conftest import (  # noqa: F401 - fixtures used here
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    RunningIdentity,
+    running_identity,
+    settings,
+)
 
-ADMIN_EMAIL = "admin@example.com"
-ADMIN_PASSWORD = "bootstrap admin password"
 LIMITS = {
     "CRM_PORTAL_LOGIN_LIMIT_PER_USERNAME": "3/minute",
     "CRM_PORTAL_LOGIN_LIMIT_PER_ADDRESS": "8/minute",
 }
-
-
-def identity_config(**changes: Any) -> IdentityConfig:
-    values: dict[str, Any] = {
-        "bootstrap_admin_email": ADMIN_EMAIL,
-        "bootstrap_admin_password": ADMIN_PASSWORD,
-        "key_encryption_key": "a passphrase for the tests",
-        "limits": LIMITS,
-    }
-    return IdentityConfig(**(values | changes))
+KEYS_MAX_AGE = 0.2  # seconds: a rotation reaches the gateway quickly
 
 
 @pytest.fixture
-def migrated_url(database_url: str) -> str:
-    upgrade(MIGRATIONS_DIR, database_url)
-    return database_url
+def gateway_keys(running_identity: RunningIdentity) -> Iterator[RemoteKeys]:  # noqa: F811
+    keys = RemoteKeys.from_identity(running_identity.target, max_age=KEYS_MAX_AGE).start()
+    wait_until(lambda: keys.document() is not None, timeout=10, what="the gateway's keys")
+    yield keys
+    keys.stop()
 
 
 @pytest.fixture
-def open_portal_identity(migrated_url: str) -> Iterator[Callable[..., Identity]]:
-    opened: list[Identity] = []
-
-    def open_(config: IdentityConfig | None = None) -> Identity:
-        identity = open_identity(
-            config or identity_config(), migrated_url, passwords=fast_passwords(), pool_size=4
-        )
-        opened.append(identity)
-        return identity
-
-    yield open_
-    for identity in opened:
-        identity.close()
-
-
-@pytest.fixture
-def customers() -> FakeCustomers:
-    return FakeCustomers()
-
-
-@pytest.fixture
-def app(open_portal_identity: Callable[..., Identity], customers: FakeCustomers) -> Flask:
-    config = identity_config()
-    identity = open_portal_identity(config)
-    prepare_identity(identity.service, config)
-    app = create_app(Backends(customers=customers, analytics=FakeAnalytics()))
-    attach_identity(app, identity.service, config)
+def app(running_identity: RunningIdentity, gateway_keys: RemoteKeys) -> Flask:  # noqa: F811
+    backends = connect({"identity": running_identity.target}, IDENTITY_READS)
+    app = create_app(backends)
+    attach_identity(app, gateway_keys, PortalConfig.from_env(LIMITS))
     return app
 
 

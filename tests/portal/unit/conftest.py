@@ -22,7 +22,7 @@ def analytics() -> FakeAnalytics:
 
 @pytest.fixture
 def app(customers: FakeCustomers, analytics: FakeAnalytics) -> Flask:
-    return verifying(create_app(Backends(customers=customers, analytics=analytics)))
+    return verifying(create_app(Backends({"customer": customers, "analytics": analytics})))
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Stand-ins for the gateway's backends: they record every request with the correlation id
-and principal it was made under, answer with canned messages, or fail as told."""
+"""Stand-ins for the gateway's backends: they record every request (by the method's name in
+snake_case) with the correlation id and principal it was made under, answer with canned
+messages, or fail as told."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import grpc
 from crm_platform import context, errors, grpc_errors
 from crm_platform.testing.tokens import token_verifier
 from crm_portal.entrypoints.http import auth
+from crm_portal.entrypoints.http.gateway import snake_case
 from crm_proto.crm.analytics.v1 import analytics_pb2
 from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.customer.v1 import customer_pb2
 from flask import Flask
+from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.timestamp_pb2 import Timestamp
 
 CUSTOMER_ID = "0b6c3c1e-4a52-4f3e-9b7e-2f1d8f0c9a11"
@@ -87,11 +90,10 @@ class FakeBackend:
 
     responses: dict[str, Any] = field(default_factory=dict)
     failure: BaseException | None = None
-    serving: bool = True
     calls: list[Call] = field(default_factory=list)
 
-    def is_serving(self) -> bool:
-        return self.serving
+    def call(self, method: MethodDescriptor, request: Any) -> Any:
+        return self._answer(snake_case(method.name), request)
 
     def _answer(self, method: str, request: Any) -> Any:
         self.calls.append(
@@ -141,39 +143,6 @@ class FakeCustomers(FakeBackend):
             }
         )
 
-    def create_customer(self, request: Any) -> Any:
-        return self._answer("create_customer", request)
-
-    def get_customer(self, request: Any) -> Any:
-        return self._answer("get_customer", request)
-
-    def update_customer(self, request: Any) -> Any:
-        return self._answer("update_customer", request)
-
-    def list_customers(self, request: Any) -> Any:
-        return self._answer("list_customers", request)
-
-    def merge_customers(self, request: Any) -> Any:
-        return self._answer("merge_customers", request)
-
-    def blacklist_customer(self, request: Any) -> Any:
-        return self._answer("blacklist_customer", request)
-
-    def unblacklist_customer(self, request: Any) -> Any:
-        return self._answer("unblacklist_customer", request)
-
-    def recognize_customer(self, request: Any) -> Any:
-        return self._answer("recognize_customer", request)
-
-    def set_consent(self, request: Any) -> Any:
-        return self._answer("set_consent", request)
-
-    def log_interaction(self, request: Any) -> Any:
-        return self._answer("log_interaction", request)
-
-    def list_interactions(self, request: Any) -> Any:
-        return self._answer("list_interactions", request)
-
 
 class FakeAnalytics(FakeBackend):
     def __init__(self) -> None:
@@ -194,9 +163,6 @@ class FakeAnalytics(FakeBackend):
                 )
             }
         )
-
-    def get_demographic_segments(self, request: Any) -> Any:
-        return self._answer("get_demographic_segments", request)
 
 
 def sample_interaction() -> customer_pb2.Interaction:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis
 from crm_platform.settings import ConfigurationError
+from crm_platform.testing.required import unavailable
 from crm_platform.testing.tokens import (
     admin_token,
     claims_for,
@@ -163,7 +164,7 @@ def test_every_error_status_is_a_problem(
         client.post(CUSTOMERS, data="x" * (1024 * 1024 + 1), content_type="application/json"), 413
     )
     problem(client.post(CUSTOMERS, data="name=A", content_type="text/plain"), 415)
-    problem(client.post(CUSTOMERS, json={}), 422)
+    problem(client.post(CUSTOMERS, json={"no_such_field": 1}), 422)
     customers.failure = RuntimeError("bug")
     problem(client.get(CUSTOMER_URL), 500)
 
@@ -174,7 +175,7 @@ def test_every_error_status_is_a_problem(
 @pytest.fixture
 def limited(customers: FakeCustomers, analytics: FakeAnalytics) -> Flask:
     return verifying(
-        create_app(Backends(customers=customers, analytics=analytics), rate_limit="2/minute")
+        create_app(Backends({"customer": customers, "analytics": analytics}), rate_limit="2/minute")
     )
 
 
@@ -302,13 +303,13 @@ def test_a_concurrent_duplicate_is_a_409_problem_while_the_first_runs(
     answer = customers.responses["create_customer"]
     seen: list[TestResponse] = []
 
-    def slow_create(request: Any) -> Any:
+    def slow_create(method: Any, request: Any) -> Any:
         customers.calls.append(request)
         started.set()
         release.wait(5)
         return answer
 
-    customers.create_customer = slow_create  # type: ignore[method-assign]
+    customers.call = slow_create  # type: ignore[method-assign]
     first = threading.Thread(
         target=lambda: seen.append(create(app.test_client(), "key-5", **auth()))
     )
@@ -356,7 +357,7 @@ def redis_url() -> Iterator[str]:
     try:
         client.ping()
     except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
+        unavailable("no Redis at 127.0.0.1:6379")
     yield REDIS_URL
     client.close()
 
@@ -378,7 +379,7 @@ def test_redis_store_claims_with_set_nx(redis_url: str) -> None:
 def test_workers_share_limits_and_keys_through_redis(
     redis_url: str, customers: FakeCustomers, analytics: FakeAnalytics
 ) -> None:
-    backends = Backends(customers=customers, analytics=analytics)
+    backends = Backends({"customer": customers, "analytics": analytics})
     workers = [
         verifying(create_app(backends, rate_limit="3/minute", redis_url=redis_url)).test_client()
         for _ in range(2)
@@ -404,7 +405,7 @@ def test_workers_share_limits_and_keys_through_redis(
 def test_an_unreachable_redis_is_a_503_problem(
     customers: FakeCustomers, analytics: FakeAnalytics
 ) -> None:
-    app = verifying(create_app(Backends(customers=customers, analytics=analytics)))
+    app = verifying(create_app(Backends({"customer": customers, "analytics": analytics})))
     app.extensions[idempotency.STORE_KEY] = RedisStore("redis://127.0.0.1:1/0")
     client = app.test_client()
 
@@ -419,7 +420,7 @@ def test_rate_limits_fall_back_to_memory_while_redis_is_unreachable(
 ) -> None:
     app = verifying(
         create_app(
-            Backends(customers=customers, analytics=analytics),
+            Backends({"customer": customers, "analytics": analytics}),
             rate_limit="2/minute",
             redis_url="redis://127.0.0.1:1/0",
         )

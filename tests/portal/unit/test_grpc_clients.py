@@ -1,4 +1,5 @@
-"""The real gRPC clients against an in-process server: metadata, deadlines, health, rich errors."""
+"""The real gRPC clients against an in-process server: metadata, deadlines, rich errors, and a
+backend that is down failing only its own routes."""
 
 from __future__ import annotations
 
@@ -11,18 +12,12 @@ import grpc
 import pytest
 from crm_platform import errors, grpc_errors
 from crm_platform.testing.tokens import admin_token
-from crm_portal.adapters.grpc_clients import (
-    ANALYTICS_IDEMPOTENT_METHODS,
-    CUSTOMER_IDEMPOTENT_METHODS,
-    QUERY_DEADLINE,
-    connect,
-)
+from crm_portal.adapters.grpc_clients import QUERY_DEADLINE, connect
 from crm_portal.entrypoints.http.app import create_app
+from crm_portal.entrypoints.http.routes import READS
 from crm_proto.crm.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 from crm_proto.crm.customer.v1 import customer_pb2_grpc
 from flask.testing import FlaskClient
-from google.protobuf import descriptor_pool
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from tests.portal.unit.fakes import CUSTOMER_ID, OTHER_ID, sample_customer, verifying
 
@@ -61,7 +56,6 @@ class Analytics(analytics_pb2_grpc.AnalyticsServiceServicer):
 class Backend:
     target: str
     seen: Seen
-    health: health.HealthServicer
 
 
 @pytest.fixture
@@ -69,21 +63,20 @@ def backend() -> Iterator[Backend]:
     """One server playing both services, as the portal only sees targets."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     seen = Seen()
-    health_servicer = health.HealthServicer()
     customer_pb2_grpc.add_CustomerServiceServicer_to_server(Customers(seen), server)  # type: ignore[abstract]
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(Analytics(), server)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:
-        yield Backend(f"127.0.0.1:{port}", seen, health_servicer)
+        yield Backend(f"127.0.0.1:{port}", seen)
     finally:
         server.stop(0)
 
 
 @pytest.fixture
 def client(backend: Backend) -> FlaskClient:
-    client = verifying(create_app(connect(backend.target, backend.target))).test_client()
+    targets = {"customer": backend.target, "analytics": backend.target}
+    client = verifying(create_app(connect(targets, READS))).test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
     return client
 
@@ -110,28 +103,21 @@ def test_rich_error_details_survive_the_wire(client: FlaskClient) -> None:
     assert response.get_json(force=True)["existing_id"] == OTHER_ID
 
 
-def test_readiness_follows_backend_health(client: FlaskClient, backend: Backend) -> None:
-    backend.health.set("", health_pb2.HealthCheckResponse.SERVING)
-    assert client.get("/readyz").status_code == 200
-
-    backend.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
-    assert client.get("/readyz").status_code == 503
-
-
-def test_unreachable_backend_is_503_and_not_ready() -> None:
-    closed = "127.0.0.1:1"
-    client = verifying(create_app(connect(closed, closed))).test_client()
+def test_a_backend_that_is_down_fails_only_its_own_routes_and_the_gateway_stays_ready(
+    backend: Backend,
+) -> None:
+    targets = {"customer": backend.target, "analytics": "127.0.0.1:1"}  # nothing listens on 1
+    client = verifying(create_app(connect(targets, READS))).test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
 
-    assert client.get("/api/v1/analytics/segments/demographics").status_code == 503
-    assert client.get("/readyz").status_code == 503
+    down = client.get("/api/v1/analytics/segments/demographics")
+
+    assert down.status_code == 503
+    assert down.mimetype == "application/problem+json"
+    assert client.get(f"/api/v1/customers/{CUSTOMER_ID}").status_code == 200
+    assert client.get("/readyz").status_code == 200
 
 
-@pytest.mark.parametrize(
-    ("service", "method"), CUSTOMER_IDEMPOTENT_METHODS + ANALYTICS_IDEMPOTENT_METHODS
-)
-def test_retried_methods_exist_and_only_read(service: str, method: str) -> None:
-    descriptor = descriptor_pool.Default().FindServiceByName(service).FindMethodByName(method)
-
-    assert descriptor is not None
-    assert method.startswith(("Get", "List", "Recognize", "Check"))  # never a create
+@pytest.mark.parametrize("method", READS, ids=lambda m: m.full_name)
+def test_retried_methods_only_read(method: Any) -> None:
+    assert method.name.startswith(("Get", "List", "Recognize"))  # never a create

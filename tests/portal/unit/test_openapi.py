@@ -81,17 +81,20 @@ def test_customer_and_analytics_routes_are_in_the_document(document: dict[str, A
 def test_requests_use_the_models_that_validate_them(document: dict[str, Any]) -> None:
     create = document["paths"]["/api/v1/customers"]["post"]
     body = create["requestBody"]["content"]["application/json"]["schema"]
-    assert body == {"$ref": "#/components/schemas/CustomerCreate"}
-    schema = document["components"]["schemas"]["CustomerCreate"]
-    assert schema["required"] == ["name"]
+    assert body == {"$ref": "#/components/schemas/CreateCustomerBody"}
+    schema = document["components"]["schemas"]["CreateCustomerBody"]
     assert schema["additionalProperties"] is False
+    # the limits are the proto's rules, the ones the service checks too
+    assert schema["properties"]["tags"]["maxItems"] == 50
+    assert schema["properties"]["tags"]["items"]["maxLength"] == 50
+    assert schema["properties"]["owner_id"]["format"] == "uuid"
     assert "Idempotency-Key" in [p["name"] for p in create["parameters"]]
 
     listing = document["paths"]["/api/v1/customers"]["get"]
     query = {p["name"]: p for p in listing["parameters"]}
     assert set(query) == {"page_size", "page_token", "region", "tag", "source", "q", "partner_id"}
     assert query["partner_id"]["schema"] == {"type": "string", "format": "uuid"}
-    assert query["page_size"]["schema"]["maximum"] == 200  # the page-size cap
+    assert query["page_size"]["schema"]["type"] == "integer"  # larger than the cap is capped
     assert query["source"]["schema"]["enum"][0] == "web"
 
     consent = document["paths"]["/api/v1/customers/{customer_id}/consents/{channel}"]["put"]
@@ -170,7 +173,7 @@ def _validator(document: dict[str, Any], schema: dict[str, Any]) -> jsonschema.V
         ),
         ("get", "/healthz", {}, "/healthz", 200),
         ("get", "/readyz", {}, "/readyz", 200),
-        ("post", "/api/v1/customers", {"json": {}}, "/api/v1/customers", 422),
+        ("post", "/api/v1/customers", {"json": {"tags": ["x" * 51]}}, "/api/v1/customers", 422),
         ("get", f"/api/v1/customers/{CUSTOMER_ID}?x=1", {}, "/api/v1/customers/{customer_id}", 422),
     ],
 )

@@ -36,7 +36,7 @@ def test_create_answers_201_with_location_and_the_customer(
     sent = customers.last.request
     assert sent.idempotency_key == "create-li-na-1"
     assert sent.customer.name == "Li Na"
-    assert sent.customer.kind == customer_pb2.PARTY_KIND_PERSON
+    assert sent.customer.kind == customer_pb2.PARTY_KIND_UNSPECIFIED  # the service's person
     assert sent.customer.acquisition_source == customer_pb2.ACQUISITION_SOURCE_SALES_REP
     assert sent.customer.gender == customer_pb2.GENDER_FEMALE
     assert sent.customer.birth_date == "1990-04-01"
@@ -195,16 +195,18 @@ def test_timeline_logs_an_interaction(client: FlaskClient, customers: FakeCustom
 
 def test_blacklist_and_unblacklist(client: FlaskClient, customers: FakeCustomers) -> None:
     blacklisted = client.post(f"{CUSTOMER_URL}/blacklist", json={"reason": "fraud"})
-    lifted = client.post(f"{CUSTOMER_URL}/unblacklist")  # the reason is optional
+    lifted = client.post(f"{CUSTOMER_URL}/unblacklist", json={"reason": "cleared"})
+    without_reason = client.post(f"{CUSTOMER_URL}/unblacklist")
 
     assert blacklisted.status_code == 200
     assert blacklisted.json is not None
     assert blacklisted.json["blacklisted"] is True
     assert blacklisted.json["blacklist_reason"] == "fraud"
     assert lifted.status_code == 200
+    assert without_reason.status_code == 422  # the proto's rule: a reason is required
     assert [(c.method, c.request.reason) for c in customers.calls] == [
         ("blacklist_customer", "fraud"),
-        ("unblacklist_customer", ""),
+        ("unblacklist_customer", "cleared"),
     ]
 
 

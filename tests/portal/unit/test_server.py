@@ -199,26 +199,11 @@ def test_api_runs_gunicorn_with_a_metrics_dir(
     started: list[Any] = []
     monkeypatch.setenv(cli.MULTIPROC_ENV, str(tmp_path))
     monkeypatch.setenv("CRM_PORTAL_PORT", "18081")
-    # not in the metrics directory, whose *.db files are removed as stale
-    monkeypatch.setenv("CRM_PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'portal.db'}")
     monkeypatch.setattr(cli, "configure_logging", lambda service, level: None)
     monkeypatch.setattr(PortalServer, "run", lambda self: started.append(self))
-    assert cli.main(["migrate"]) == 0
 
     assert cli.main(argv) == 0
 
     (server,) = started
     assert server.cfg.bind == ["0.0.0.0:18081"]
     assert os.environ[cli.MULTIPROC_ENV] == str(tmp_path)
-
-
-def test_api_refuses_to_start_on_an_unmigrated_database(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv(cli.MULTIPROC_ENV, str(tmp_path))
-    monkeypatch.setenv("CRM_PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'portal.db'}")
-    monkeypatch.setattr(cli, "configure_logging", lambda service, level: None)
-    monkeypatch.setattr(PortalServer, "run", lambda self: pytest.fail("must not serve"))
-
-    assert cli.main([]) == 2
-    assert "crm-portal migrate" in capsys.readouterr().err

@@ -8,6 +8,7 @@ crm.events.dlx (direct) --<service>.events.dlq--> <service>.events.dlq
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,25 @@ def redact(url: str) -> str:
 def ping(url: str) -> None:
     """Raise when the broker does not answer an AMQP handshake."""
     connect(url).close()
+
+
+class BrokerLink:
+    """Whether a role's long-lived broker connection is up: readiness asks it instead of
+    opening a connection of its own on every check."""
+
+    def __init__(self) -> None:
+        self._up = threading.Event()
+
+    def up(self) -> None:
+        self._up.set()
+
+    def down(self) -> None:
+        self._up.clear()
+
+    def check(self) -> None:
+        """The readiness check: raise while the connection is down."""
+        if not self._up.is_set():
+            raise ConnectionError("not connected to RabbitMQ")
 
 
 def queue_name(consumer: str) -> str:

@@ -1,19 +1,17 @@
-"""Access tokens and authorization, for every service (docs/decisions/0005-access-tokens.md).
+"""Access tokens, for every service (docs/decisions/0005-access-tokens.md).
 
-- `TokenVerifier` checks a JWT from the portal: EdDSA (Ed25519) only, a known `kid`, signature,
+- `TokenVerifier` checks a JWT from identity: EdDSA (Ed25519) only, a known `kid`, signature,
   `exp`, `iat`, `iss`, `aud`, `sub` and `kind` required, a small leeway for clock skew; the
   answer is a `Principal` that keeps the raw token, which the gRPC client forwards downstream.
-- Keys come from a `KeySource`: the portal's JWKS over HTTP (`RemoteKeys`, cached, refetched
-  once on an unknown `kid`, at most every `refetch_interval` seconds) or a JWKS file
+- Keys come from a `KeySource`: identity's public keys over gRPC (`RemoteKeys`, fetched at
+  start and refreshed by a background thread, never on a request's path) or a JWKS file
   (`FileKeys`, for tests and air-gapped setups) or a JWKS document in memory (`StaticKeys`).
 - A token verified once is remembered (bounded, most recent first) until it expires, for as
   long as its signing key is still the one published: every request of a session carries the
   same token, and the signature check is the costliest step of a call.
 - `grpc_authenticator` reads `authorization: Bearer <jwt>` from the call's metadata.
-- `Policy` is a service's one declarative table: method -> who may call it (`Allow`). A method
-  missing from the table is denied. Staff are allowed by role, customers and partner users by
-  their kind of principal (the service then checks which records they may see), machine
-  clients (kind `service`) by OAuth scope.
+- Authorization (who may call which method, the catalog of roles and scopes) is
+  `crm_platform.access`; `Allow` and `Policy` are importable from here too.
 """
 
 from __future__ import annotations
@@ -22,18 +20,21 @@ import json
 import logging
 import threading
 import time
-import urllib.request
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import jwt
 from crm_proto.crm.common.v1 import common_pb2
+from crm_proto.crm.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from crm_platform import errors
+from crm_platform.access import Allow as Allow  # authorization lives in crm_platform.access
+from crm_platform.access import Policy as Policy
 from crm_platform.context import Principal
+from crm_platform.grpc_client import open_channel
 from crm_platform.settings import DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,6 @@ KINDS: dict[str, common_pb2.ActorKind.ValueType] = {
     "partner": common_pb2.ACTOR_KIND_PARTNER,
     "service": common_pb2.ACTOR_KIND_SERVICE,
 }
-STAFF_ROLES = frozenset(
-    {"admin", "manager", "sales_rep", "marketer", "service_agent", "finance", "analyst"}
-)
-CUSTOMER_ROLE = "customer"
-PARTNER_ROLE = "partner_user"
-ROLES = STAFF_ROLES | {CUSTOMER_ROLE, PARTNER_ROLE}
 
 
 class KeysUnavailable(Exception):
@@ -138,84 +133,102 @@ class FileKeys:
             return self._keys.get(kid)
 
 
-class RemoteKeys:
-    """Keys from a JWKS URL (the portal's /.well-known/jwks.json).
+JwksFetch = Callable[[float], Mapping[str, Any]]  # timeout in seconds -> a JWKS document
 
-    Fetched on first use (the portal may start after this service), kept `max_age` seconds,
-    fetched again once when a token names an unknown kid (key rotation), at most every
-    `refetch_interval` seconds so that tokens with made-up kids cannot flood the portal. When
-    a fetch fails the keys already known stay in use; with none known, KeysUnavailable.
+
+class RemoteKeys:
+    """Keys from identity (its GetPublicKeys), fetched by a background thread and never on a
+    request's path: at `start`, every `max_age` seconds, soon after a token names an unknown
+    kid (key rotation; at most every `refetch_interval` seconds, so that tokens with made-up
+    kids cannot flood identity), and every `retry_after_failure` seconds while fetches fail.
+
+    Until the first fetch succeeds `key_for` raises KeysUnavailable at once (the chassis
+    answers UNAVAILABLE); an unknown kid answers None (the token is refused) and wakes the
+    thread. When a fetch fails the keys already known stay in use.
     """
 
     def __init__(
         self,
-        url: str,
+        fetch: JwksFetch,
         *,
+        source: str = "identity",
         max_age: float = 300.0,
-        refetch_interval: float = 30.0,
+        refetch_interval: float = 5.0,
         retry_after_failure: float = 1.0,
         timeout: float = 3.0,
-        fetch: Callable[[str, float], Mapping[str, Any]] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.url = url
+        self.source = source
         self.max_age = max_age
         self.refetch_interval = refetch_interval
         self.retry_after_failure = retry_after_failure
         self.timeout = timeout
-        self._fetch = fetch or _fetch_json
+        self._fetch = fetch
         self._clock = clock
-        self._lock = threading.Lock()
         self._keys: dict[str, Any] | None = None
-        self._fetched_at = float("-inf")  # last successful fetch
-        self._tried_at = float("-inf")  # last attempt
-        self._refetched_at = float("-inf")  # last refetch for an unknown kid
-        self._last_failed = False
+        self._document: dict[str, Any] | None = None
+        self._tried_at = float("-inf")
+        self._wanted = threading.Event()  # a token named an unknown kid
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
         self.fetches = 0
 
-    def key_for(self, kid: str) -> Any | None:
-        with self._lock:
-            now = self._clock()
-            fetched = False
-            due = self._keys is None or now - self._fetched_at >= self.max_age
-            waiting = self._last_failed and now - self._tried_at < self.retry_after_failure
-            if due and not waiting:
-                self._fetch_keys(now)
-                fetched = True
-            if (
-                self._keys is not None
-                and kid not in self._keys
-                and not fetched
-                and now - self._refetched_at >= self.refetch_interval
-            ):
-                self._refetched_at = now  # unknown kid: the portal may have rotated its keys
-                self._fetch_keys(now)
-            if self._keys is None:
-                raise KeysUnavailable(f"the signing keys at {self.url} are unavailable")
-            return self._keys.get(kid)
+    @classmethod
+    def from_identity(cls, target: str, **options: Any) -> RemoteKeys:
+        """Keys from the identity service at `target` (host:port)."""
+        stub = identity_pb2_grpc.IdentityServiceStub(open_channel(target))
 
-    def _fetch_keys(self, now: float) -> None:
-        self._tried_at = now
+        def fetch(timeout: float) -> Mapping[str, Any]:
+            answer = stub.GetPublicKeys(identity_pb2.GetPublicKeysRequest(), timeout=timeout)
+            fields = ("kty", "crv", "x", "kid", "alg", "use")
+            return {"keys": [{name: getattr(key, name) for name in fields} for key in answer.keys]}
+
+        return cls(fetch, source=f"identity at {target}", **options)
+
+    def start(self) -> RemoteKeys:
+        """Fetch in the background from now on (once; later calls do nothing)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="signing-keys", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wanted.set()
+
+    def key_for(self, kid: str) -> Any | None:
+        keys = self._keys  # replaced whole by the thread, never changed in place
+        if keys is None:
+            raise KeysUnavailable(f"the signing keys from {self.source} are not fetched yet")
+        key = keys.get(kid)
+        if key is None:
+            self._wanted.set()
+        return key
+
+    def document(self) -> dict[str, Any] | None:
+        """The JWKS last fetched (None before the first success)."""
+        return self._document
+
+    def refresh(self) -> bool:
+        """Fetch the keys now; False (and the keys known before kept) when it fails."""
+        self._tried_at = self._clock()
         self.fetches += 1
         try:
-            keys = parse_jwks(self._fetch(self.url, self.timeout))
+            document = dict(self._fetch(self.timeout))
+            keys = parse_jwks(document)
         except Exception as exc:
-            self._last_failed = True
-            log.warning("cannot fetch the signing keys from %s: %s", self.url, str(exc)[:200])
-            return
-        self._last_failed = False
-        self._keys, self._fetched_at = keys, now
+            log.warning("cannot fetch the signing keys from %s: %s", self.source, str(exc)[:200])
+            return False
+        self._keys, self._document = keys, document
+        return True
 
-
-def _fetch_json(url: str, timeout: float) -> Mapping[str, Any]:
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f"not an http(s) URL: {url}")
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - checked
-        document = json.loads(response.read(1024 * 1024))
-    if not isinstance(document, Mapping):
-        raise ValueError("the JWKS is not a JSON object")
-    return document
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            fetched = self.refresh()
+            if self._wanted.wait(self.max_age if fetched else self.retry_after_failure):
+                self._wanted.clear()
+                # an unknown kid: fetch again soon, but not sooner than refetch_interval
+                self._stopped.wait(max(0.0, self._tried_at + self.refetch_interval - self._clock()))
 
 
 # -- verification -----------------------------------------------------------------------------
@@ -251,11 +264,12 @@ class TokenVerifier:
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
-        """From ServiceSettings: the JWKS file when one is set, else the JWKS URL."""
+        """From ServiceSettings: the JWKS file when one is set, else identity's keys, fetched
+        from now on in the background."""
         keys: KeySource = (
             FileKeys(settings.jwks_file)
             if settings.jwks_file is not None
-            else RemoteKeys(settings.jwks_url)
+            else RemoteKeys.from_identity(settings.grpc_targets["identity"]).start()
         )
         return cls(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
 
@@ -377,72 +391,3 @@ def grpc_authenticator(verifier: TokenVerifier) -> Callable[[Mapping[str, str]],
         return verifier.verify(bearer_token(metadata.get("authorization")))
 
     return authenticate
-
-
-# -- authorization ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, init=False)
-class Allow:
-    """Who may call one method.
-
-    roles: staff roles allowed; scopes: OAuth scopes that allow a machine client (any one is
-    enough); customers / partners: principals of that kind may call it, and the service then
-    limits them to their own records (object-level checks).
-    """
-
-    roles: frozenset[str]
-    scopes: frozenset[str]
-    customers: bool
-    partners: bool
-
-    def __init__(
-        self,
-        *,
-        roles: Iterable[str] = (),
-        scopes: Iterable[str] = (),
-        customers: bool = False,
-        partners: bool = False,
-    ) -> None:
-        unknown = sorted(set(roles) - STAFF_ROLES)
-        if unknown:
-            raise ValueError(f"not staff roles: {', '.join(unknown)}")
-        object.__setattr__(self, "roles", frozenset(roles))
-        object.__setattr__(self, "scopes", frozenset(scopes))
-        object.__setattr__(self, "customers", customers)
-        object.__setattr__(self, "partners", partners)
-
-    def permits(self, principal: Principal) -> bool:
-        match principal.kind:
-            case common_pb2.ACTOR_KIND_STAFF:
-                return bool(principal.roles & self.roles)
-            case common_pb2.ACTOR_KIND_CUSTOMER:
-                return self.customers and principal.customer_id is not None
-            case common_pb2.ACTOR_KIND_PARTNER:
-                return (
-                    self.partners
-                    and principal.partner_id is not None
-                    and PARTNER_ROLE in principal.roles
-                )
-            case common_pb2.ACTOR_KIND_SERVICE:
-                return bool(principal.scopes & self.scopes)
-            case _:
-                return False
-
-
-class Policy:
-    """A service's authorization table: method name -> Allow. Missing methods are denied."""
-
-    def __init__(self, rules: Mapping[str, Allow]) -> None:
-        self.rules = dict(rules)
-
-    def check(self, method: str, principal: Principal) -> None:
-        rule = self.rules.get(method)
-        if rule is None:
-            raise errors.PermissionDenied(f"{method} is not open to any caller")
-        if not rule.permits(principal):
-            raise errors.PermissionDenied(f"{principal.subject} may not call {method}")
-
-    def unknown_methods(self, methods: Iterable[str]) -> list[str]:
-        """Rules that name no method of the service (a typo would leave a method denied)."""
-        return sorted(set(self.rules) - set(methods))

@@ -20,11 +20,13 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import pika
+from google.protobuf.message import Message
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,13 +34,66 @@ from sqlalchemy.orm import Session
 from crm_platform import amqp, context, metrics
 from crm_platform.backoff import Backoff
 from crm_platform.db import database_unavailable
-from crm_platform.events import Event, UndecodableEvent, decode, load_event_types
+from crm_platform.events import Event, UndecodableEvent, decode, event_type, load_event_types
 from crm_platform.tables import inbox
 from crm_platform.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Event], None]
+EventMessage = TypeVar("EventMessage", bound=Message)
+Unit = TypeVar("Unit")
+EVERY_EVENT = "crm.#"  # the routing-key pattern of every product event
+
+
+class EventHandlers(Generic[Unit]):
+    """A consuming service's one table: event type -> handler. Its queue's bindings, and so
+    the broker's definitions, are made from it, never listed beside it.
+
+        HANDLERS = EventHandlers[ReadModelUnit]("analytics", every_event=True)
+        HANDLERS.on(events_pb2.CustomerRegistered, customer_registered)
+
+    `every_event`: the queue is bound to every event (`crm.#`), and the events without a
+    handler are recorded in the inbox and acked; otherwise it is bound to the handled types.
+    """
+
+    def __init__(
+        self,
+        consumer: str,
+        *,
+        every_event: bool = False,
+        delivery_limit: int = amqp.DEFAULT_DELIVERY_LIMIT,
+    ) -> None:
+        self.consumer = consumer
+        self.every_event = every_event
+        self.delivery_limit = delivery_limit
+        self._handlers: dict[str, Handler] = {}
+
+    def on(
+        self,
+        message_type: type[EventMessage],
+        handle: Callable[[Unit, EventMessage, Event], None],
+    ) -> None:
+        """Handle the events whose payload is a `message_type`: `handle(uow, message, event)`."""
+        name = event_type(message_type())
+        if name in self._handlers:
+            raise ValueError(f"{self.consumer}: {name} already has a handler")
+
+        def handler(uow: UnitOfWork, event: Event) -> None:
+            if not isinstance(event.message, message_type):
+                raise TypeError(f"{event.type} {event.id}: expected a {message_type.__name__}")
+            handle(cast(Unit, uow), event.message, event)
+
+        self._handlers[name] = handler
+
+    @property
+    def handlers(self) -> Mapping[str, Handler]:
+        return dict(self._handlers)
+
+    @property
+    def subscription(self) -> amqp.Subscription:
+        patterns = (EVERY_EVENT,) if self.every_event else tuple(sorted(self._handlers))
+        return amqp.Subscription(self.consumer, patterns, self.delivery_limit)
 
 
 def remember(session: Session, consumer: str, event: Event) -> bool:
@@ -57,6 +112,11 @@ def remember(session: Session, consumer: str, event: Event) -> bool:
         .returning(inbox.c.event_id)
     )
     return session.execute(statement).first() is not None
+
+
+def forget_applied(session: Session, consumer: str) -> None:
+    """Empty `consumer`'s inbox, so that a replay applies every event again."""
+    session.execute(delete(inbox).where(inbox.c.consumer == consumer))
 
 
 def apply_once(
@@ -98,6 +158,7 @@ class EventConsumer:
         self.handlers = dict(handlers)
         self.uow_factory = uow_factory
         self.prefetch = prefetch
+        self.link = amqp.BrokerLink()
 
     @property
     def name(self) -> str:
@@ -139,6 +200,7 @@ class EventConsumer:
 
             tag = channel.basic_consume(self.subscription.queue, on_message, auto_ack=False)
             log.info("consumer %s: consuming %s", self.name, self.subscription.queue)
+            self.link.up()
             backoff.reset()
             while not stop.is_set():
                 connection.process_data_events(time_limit=0.5)
@@ -151,6 +213,7 @@ class EventConsumer:
             worker.shutdown(wait=True)
             connection.process_data_events(time_limit=0)
         finally:
+            self.link.down()
             # Unacked deliveries return to the queue when the connection closes.
             worker.shutdown(wait=False, cancel_futures=True)
             if connection.is_open:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -42,3 +44,14 @@ class Principal:
 SYSTEM = Principal(subject="system", kind=common_pb2.ACTOR_KIND_SYSTEM)
 
 principal: ContextVar[Principal] = ContextVar("principal", default=SYSTEM)
+
+
+@contextmanager
+def acting_as(who: Principal) -> Iterator[Principal]:
+    """Work done on behalf of `who` outside a request (a command line, a test): what the gRPC
+    interceptor does for a call."""
+    token = principal.set(who)
+    try:
+        yield who
+    finally:
+        principal.reset(token)

@@ -2,10 +2,13 @@
 
 The interceptor does, for every unary call: correlation id (from metadata, or new; echoed in
 the initial metadata), authentication (the `Authenticator` seam: no or a bad token is
-UNAUTHENTICATED), authorization (the service's `auth.Policy`: PERMISSION_DENIED, and a method
-the policy does not name is denied), domain error -> status code with details, a JSON access
-log line, and Prometheus metrics. Health and reflection (`grpc.*`) stay open; a streaming
-method of a product service is refused, since it would bypass these checks.
+UNAUTHENTICATED; a method the policy makes public needs none), authorization (the service's
+`access.Policy`: PERMISSION_DENIED, and a method the policy does not name is denied),
+validation of the request by the `rules` of its proto (`crm_platform.validation`:
+INVALID_ARGUMENT with field violations, before the handler runs, so a bad request changes
+nothing), domain error -> status code with details, a JSON access log line, and Prometheus
+metrics. Health and reflection (`grpc.*`) stay open; a streaming method of a product service
+is refused, since it would bypass these checks.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from typing import Any
 
 import grpc
 from google.protobuf import descriptor_pool
+from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from crm_platform import auth, context, errors, grpc_errors, metrics
+from crm_platform import access, auth, context, errors, grpc_errors, metrics, validation
 from crm_platform.db import database_unavailable
 from crm_platform.readiness import Readiness
 
@@ -45,7 +50,7 @@ class ServiceBinding:
 
 
 class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
-    def __init__(self, authenticate: Authenticator, policy: auth.Policy) -> None:
+    def __init__(self, authenticate: Authenticator, policy: access.Policy) -> None:
         self.authenticate = authenticate
         self.policy = policy
 
@@ -88,15 +93,18 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # gen
         code = grpc.StatusCode.OK
         started = time.perf_counter()
         subject = ""
+        principal_token = None
         try:
-            principal = self.authenticate(metadata)
-            subject = principal.subject
-            self.policy.check(method, principal)
-            principal_token = context.principal.set(principal)
-            try:
-                return behavior(request, ctx)
-            finally:
-                context.principal.reset(principal_token)
+            if not self.policy.is_public(method):  # a public method needs no token
+                principal = self.authenticate(metadata)
+                subject = principal.subject
+                self.policy.check(method, principal)
+                principal_token = context.principal.set(principal)
+            if isinstance(request, Message):
+                found = validation.violations(request)
+                if found:
+                    raise errors.ValidationFailed(found)
+            return behavior(request, ctx)
         except errors.DomainError as exc:
             code = grpc_errors.code_for(exc)
             ctx.abort_with_status(grpc_errors.status_for(exc))
@@ -117,6 +125,8 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # gen
             log.exception("%s/%s failed", service, method)
             ctx.abort(code, "internal error")
         finally:
+            if principal_token is not None:
+                context.principal.reset(principal_token)
             elapsed = time.perf_counter() - started
             metrics.GRPC_HANDLED.labels(service, method, code.name).inc()
             metrics.GRPC_LATENCY.labels(service, method).observe(elapsed)
@@ -135,16 +145,31 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # gen
             context.correlation_id.reset(cid_token)
 
 
-def _check_policy(policy: auth.Policy, bindings: list[ServiceBinding]) -> None:
-    """A rule for a method the services do not have is a typo that leaves the real method
-    denied: fail at start. Methods without a rule are denied; say so in the log."""
-    methods: set[str] = set()
+def _described(bindings: list[ServiceBinding]) -> list[ServiceDescriptor] | None:
+    """The descriptors of the bound services; None when one is not in the protobuf pool."""
+    found: list[ServiceDescriptor] = []
     for binding in bindings:
         try:
-            service = descriptor_pool.Default().FindServiceByName(binding.name)
+            found.append(descriptor_pool.Default().FindServiceByName(binding.name))
         except KeyError:
-            return  # not described in the protobuf pool: nothing to compare with
-        methods.update(m.name for m in service.methods)
+            return None
+    return found
+
+
+def _check_requests(services: list[ServiceDescriptor]) -> None:
+    """Compile the validation of every request type now: a rule that cannot apply to its
+    field stops the server at start, and the first call pays nothing extra."""
+    for service in services:
+        for method in service.methods:
+            validation.prepare(method.input_type)
+
+
+def _check_policy(policy: access.Policy, services: list[ServiceDescriptor] | None) -> None:
+    """A rule for a method the services do not have is a typo that leaves the real method
+    denied: fail at start. Methods without a rule are denied; say so in the log."""
+    if services is None:
+        return  # not described in the protobuf pool: nothing to compare with
+    methods = {m.name for service in services for m in service.methods}
     unknown = policy.unknown_methods(methods)
     if unknown:
         raise ValueError(f"the authorization policy names unknown methods: {', '.join(unknown)}")
@@ -183,11 +208,13 @@ class GrpcServer:
         port: int,
         readiness: Readiness,
         authenticate: Authenticator,
-        policy: auth.Policy,
+        policy: access.Policy,
         max_workers: int = 16,
         host: str = "[::]",
     ) -> None:
-        _check_policy(policy, bindings)
+        services = _described(bindings)
+        _check_policy(policy, services)
+        _check_requests(services or [])
         self.bindings = bindings
         self.readiness = readiness
         self.health = health.HealthServicer(experimental_non_blocking=True)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 
 from crm_platform.db import build_engine, is_sqlite, normalize_url
 from crm_platform.settings import ServiceSettings
@@ -53,5 +55,20 @@ def run_env(service: str, service_metadata: sa.MetaData) -> None:
             )
             with context.begin_transaction():
                 context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+def schema_differences(database_url: str, service_metadata: sa.MetaData) -> list[object]:
+    """What the migrated database has that the service's tables and the chassis' (outbox,
+    inbox) do not describe, or lacks: empty when migrations and ORM agree. Each service's
+    migration test asserts it after `upgrade`."""
+    engine = build_engine(database_url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            # a list of MetaData is accepted, as by env.py's target_metadata (the stubs say one)
+            tables = [service_metadata, platform_metadata]
+            found = compare_metadata(MigrationContext.configure(connection), tables)  # type: ignore[arg-type]
+            return list(found)
     finally:
         engine.dispose()

@@ -1,4 +1,5 @@
-"""Keyset pagination: opaque page tokens and the page-size cap every list shares."""
+"""Keyset pagination: opaque page tokens, the page-size cap every list shares, and pages whose
+token is the (time, id) position of their last row."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from crm_platform.errors import FieldViolation, ValidationFailed
 
@@ -55,3 +60,40 @@ def decode_token(token: str, *, field: str = "page.page_token") -> list[Any] | N
     if not isinstance(key, list):
         raise invalid
     return key
+
+
+Item = TypeVar("Item")
+# Keyset position: the sort key of a row (a time such as created_at, then the id).
+Cursor = tuple[datetime, UUID]
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    items: list[Item]
+    next_page_token: str  # empty on the last page
+
+
+def decode_cursor(token: str, *, field: str = "page.page_token") -> Cursor | None:
+    """The position a token of `page_of` holds; None for no token."""
+    key = decode_token(token, field=field)
+    if key is None:
+        return None
+    try:
+        position, row_id = key
+        moment = datetime.fromisoformat(position)
+        if moment.tzinfo is None:
+            raise ValueError("naive time")
+        return moment, UUID(row_id)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            FieldViolation(field, "is not a token this service issued")
+        ) from None
+
+
+def page_of(rows: list[Item], limit: int, key: Callable[[Item], Cursor]) -> Page[Item]:
+    """A page from up to `limit + 1` rows in keyset order: the extra row says there is more."""
+    if len(rows) <= limit:
+        return Page(rows, "")
+    items = rows[:limit]
+    position, row_id = key(items[-1])
+    return Page(items, encode_token([position.isoformat(), str(row_id)]))

@@ -1,7 +1,9 @@
 """Readiness: are the process's dependencies (database, broker) answering?
 
 A background thread checks them every few seconds; gRPC health, /readyz and the
-crm_dependency_up gauge all read the same cached answer.
+crm_dependency_up gauge all read the same cached answer. Each role that runs adds what it
+needs (the broker only for the relay and the consumer, which say whether their own connection
+is up).
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ class Readiness:
         self._listeners: list[Callable[[bool], None]] = []
         self._lock = threading.Lock()
         self._announced: bool | None = None
+
+    def require(self, name: str, check: Check) -> None:
+        """Add a dependency; not ready until it has answered."""
+        with self._lock:
+            self.checks = {**self.checks, name: check}
+            self._status.setdefault(name, False)
 
     def is_ready(self) -> bool:
         with self._lock:

@@ -1,6 +1,6 @@
 """The registry of services: the one list from which settings, the Procfile, compose, the
 Prometheus targets, the RabbitMQ definitions, the Kubernetes manifests and the test stacks are
-made (`make generate`; a test fails when a generated file is stale).
+made (`make generate`, deploy/generate.py; a test fails when a generated file is stale).
 
 A new service is its folder under services/ plus one entry here.
 """
@@ -14,6 +14,20 @@ Kind = Literal["grpc", "gateway"]
 
 
 @dataclass(frozen=True)
+class SecretSetting:
+    """An environment variable of one service that Kubernetes reads from a Secret's key (the
+    database and broker URLs every service gets are not listed: they come with `database`).
+    Compose and the dev overlay use `dev_value`; in production the operators create the Secret
+    (docs/deploy.md), unless the setting is `optional`."""
+
+    variable: str
+    secret: str
+    key: str
+    dev_value: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     port: int  # gRPC; HTTP for the gateway
@@ -24,8 +38,11 @@ class ServiceSpec:
     # the service's consumer table (`crm_<name>.entrypoints.consumer.HANDLERS`, an
     # `EventHandlers`), from which its queue's bindings are made
     consumes: bool = False
-    # services whose gRPC or HTTP it calls (network policies, targets, start order)
+    # services whose gRPC or HTTP it calls (network policies, gRPC targets)
     calls: tuple[str, ...] = ()
+    secrets: tuple[SecretSetting, ...] = ()
+    max_replicas: int = 10  # the production autoscaler's ceiling
+    database_storage: str = "20Gi"  # the production database's volume
     summary: str = ""
 
     @property
@@ -36,6 +53,11 @@ class ServiceSpec:
     def command(self) -> str:
         return f"crm-{self.name}"
 
+    @property
+    def default_role(self) -> str:
+        """What a deployment runs: every role in one process; the gateway serves its API."""
+        return "api" if self.kind == "gateway" else "all"
+
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
@@ -45,11 +67,28 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
     ServiceSpec(
         "analytics", 50056, 9106, database=True, roles=("api", "consumer"), consumes=True,
-        calls=("identity",),
+        calls=("identity",), max_replicas=6, database_storage="50Gi",
         summary="read models from every event: customer facts, segments",
     ),
     ServiceSpec(
         "identity", 50057, 9108, database=True, roles=("api",),
+        # self-registration creates the customer record
+        calls=("customer",),
+        secrets=(
+            SecretSetting(
+                "CRM_IDENTITY_KEY_ENCRYPTION_KEY", "identity-key-encryption", "passphrase",
+                dev_value="dev-only-key-encryption-passphrase",
+            ),
+            # the first admin, created on the first start only
+            SecretSetting(
+                "CRM_BOOTSTRAP_ADMIN_EMAIL", "identity-bootstrap-admin", "email",
+                dev_value="admin@example.com", optional=True,
+            ),
+            SecretSetting(
+                "CRM_BOOTSTRAP_ADMIN_PASSWORD", "identity-bootstrap-admin", "password",
+                dev_value="change-me-now", optional=True,
+            ),
+        ),
         summary="staff, customer, partner and machine accounts, roles, tokens and their keys",
     ),
     ServiceSpec(
@@ -69,3 +108,8 @@ def service(name: str) -> ServiceSpec:
 
 def names() -> tuple[str, ...]:
     return tuple(spec.name for spec in SERVICES)
+
+
+def callers(name: str) -> tuple[ServiceSpec, ...]:
+    """The services that call `name`."""
+    return tuple(spec for spec in SERVICES if name in spec.calls)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -41,6 +42,9 @@ DEFAULT_RETENTION = timedelta(days=7)
 PRUNE_INTERVAL = 60.0  # seconds between prunes of published rows
 PRUNE_RANGE = 10_000  # seqs per delete (one short transaction each)
 PRUNE_MAX_RANGES = 100  # per prune: at most a million rows, the rest the next time
+# Set by the fault-injection tests only: once the broker has confirmed a batch, the relay stops
+# for good before marking it, so the test kills it in exactly that state.
+HALT_BEFORE_MARKING = "CRM_RELAY_HALT_BEFORE_MARKING"
 
 
 @dataclass
@@ -76,6 +80,8 @@ class OutboxRelay:
         self._listener: psycopg.Connection[Any] | None = None
         self._backlog_checked = 0.0
         self._pruned_at = 0.0
+        self._halt_before_marking = os.environ.get(HALT_BEFORE_MARKING) == "1"
+        self.link = amqp.BrokerLink()
 
     def run(self, stop: threading.Event) -> None:
         backoff = Backoff()
@@ -167,6 +173,9 @@ class OutboxRelay:
         return outcome
 
     def _record(self, connection: Connection, outcome: _Outcome) -> None:
+        if outcome.published and self._halt_before_marking:
+            log.warning("outbox relay: %s is set; halted before marking", HALT_BEFORE_MARKING)
+            threading.Event().wait()  # until the test kills the process
         now = datetime.now(UTC)
         for row, reason in outcome.refused:
             connection.execute(
@@ -205,6 +214,7 @@ class OutboxRelay:
             channel.confirm_delivery()
             amqp.declare_exchanges(channel)
             self._channel = channel
+            self.link.up()
             log.info("outbox relay: connected to %s", amqp.redact(self.amqp_url))
         return self._channel
 
@@ -284,6 +294,7 @@ class OutboxRelay:
         return pruned
 
     def _close_broker(self) -> None:
+        self.link.down()
         connection, self._connection, self._channel = self._connection, None, None
         if connection is not None and connection.is_open:
             with contextlib.suppress(AMQPError):  # already gone

@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 from crm_platform import amqp, metrics, migrations
 from crm_platform.logs import configure_logging
-from crm_platform.readiness import Readiness
+from crm_platform.readiness import Check, Readiness
 from crm_platform.settings import ConfigurationError, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,14 @@ class ServiceApp:
     roles: dict[str, Role]
     readiness: Readiness
     on_stop: list[Callable[[], None]] = field(default_factory=list)
+    # what each role needs besides the checks every role shares (readiness.checks)
+    role_checks: dict[str, dict[str, Check]] = field(default_factory=dict)
+
+    def require_for(self, roles: Sequence[str]) -> None:
+        """Make readiness wait for what the roles that run in this process need."""
+        for role in roles:
+            for name, check in self.role_checks.get(role, {}).items():
+                self.readiness.require(name, check)
 
 
 def broker_hint(settings: ServiceSettings, error: BaseException) -> str:
@@ -59,7 +68,8 @@ def run(app: ServiceApp, roles: Sequence[str]) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    if BROKER_ROLES & set(roles) or "api" in roles:
+    app.require_for(roles)
+    if BROKER_ROLES & set(roles):
         try:
             amqp.ping(settings.amqp_url)
         except Exception as exc:
@@ -91,15 +101,17 @@ def run(app: ServiceApp, roles: Sequence[str]) -> int:
     return exit_code
 
 
-Command = Callable[[ServiceSettings, list[str]], int]  # a service's own maintenance command
+S = TypeVar("S", bound=ServiceSettings)
 
 
 def service_main(
     service: str,
-    build: Callable[[ServiceSettings], ServiceApp],
+    build: Callable[[S], ServiceApp],
     migrations_dir: Path,
     argv: Sequence[str] | None = None,
-    commands: Mapping[str, Command] | None = None,
+    commands: Mapping[str, Callable[[S, list[str]], int]] | None = None,
+    *,
+    settings_type: type[S],
 ) -> int:
     """`crm-<service> <role>`; `commands` adds service-specific ones (given the remaining args)."""
     commands = commands or {}
@@ -119,7 +131,7 @@ def service_main(
     else:
         args, rest = parser.parse_args(argv), []
     try:
-        settings = ServiceSettings.from_env(service)
+        settings = settings_type.from_env(service)
     except ConfigurationError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from crm_proto.crm.common.v1 import options_pb2
+from crm_proto.crm.identity.v1 import identity_pb2
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,11 +24,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from crm_portal.domain.identity import (
-    NAME_MAX_LENGTH,
-    PASSWORD_MAX_LENGTH,
-    PASSWORD_MIN_LENGTH,
-)
 from crm_portal.schemas import (
     BirthDate,
     Body,
@@ -42,6 +39,13 @@ from crm_portal.schemas import (
     Reply,
     Timestamp,
 )
+
+# the limits identity declares in its contract (identity.proto's field rules)
+_PASSWORD = identity_pb2.CreateUserRequest.DESCRIPTOR.fields_by_name["password"]
+_NAME = identity_pb2.CreateUserRequest.DESCRIPTOR.fields_by_name["name"]
+PASSWORD_MIN_LENGTH = _PASSWORD.GetOptions().Extensions[options_pb2.rules].min_len
+PASSWORD_MAX_LENGTH = _PASSWORD.GetOptions().Extensions[options_pb2.rules].max_len
+NAME_MAX_LENGTH = _NAME.GetOptions().Extensions[options_pb2.rules].max_len
 
 RoleName = Literal[
     "admin",

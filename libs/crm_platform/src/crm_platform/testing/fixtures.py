@@ -4,6 +4,8 @@
 - `sqlite_url`: a fresh SQLite file;
 - `database_url`: the test runs twice, on PostgreSQL and on SQLite;
 - `amqp_url`: a fresh RabbitMQ virtual host for the test, deleted afterwards.
+
+Without a server the test skips with the reason, or fails with it in CI (`testing.required`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from crm_platform.testing.required import unavailable
 from crm_platform.testing.servers import (
     PostgresServer,
     RabbitServer,
@@ -36,7 +39,7 @@ def rabbit_instance() -> Iterator[RabbitServer | str]:
 @pytest.fixture
 def postgres_url(postgres_instance: PostgresServer | str) -> Iterator[str]:
     if isinstance(postgres_instance, str):
-        pytest.skip(postgres_instance)
+        unavailable(postgres_instance)
     url = postgres_instance.create_database()
     yield url
     postgres_instance.drop_database(url)
@@ -56,7 +59,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def amqp_url(rabbit_instance: RabbitServer | str) -> Iterator[str]:
     if isinstance(rabbit_instance, str):
-        pytest.skip(rabbit_instance)
+        unavailable(rabbit_instance)
     url = rabbit_instance.create_vhost()
     yield url
     rabbit_instance.delete_vhost(url)

@@ -1,6 +1,11 @@
 """Real processes for system tests: start a service with its environment, wait until it is
 ready, stop it with SIGTERM (or kill it), and keep its log for the failure report. And a role
-(a server, relay or consumer) in a thread of the test's own process."""
+(a server, relay or consumer) in a thread of the test's own process.
+
+A polled condition names what it depends on (`wait_until(..., watching=...)`): when one of
+those processes or roles has stopped unasked, the wait ends at once with its exit code and the
+end of its log (or the role's traceback) instead of running out its timeout.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,11 @@ import socket
 import subprocess
 import threading
 import time
+import traceback
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 
 def free_port() -> int:
@@ -22,31 +29,75 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class Watched(Protocol):
+    """A process or role that a polled condition depends on."""
+
+    def failure(self) -> str | None:
+        """Why it has stopped although nobody asked it to, or None while that has not happened."""
+
+
+class ProcessDied(RuntimeError):
+    """A process or role that a polled condition depends on has stopped: it cannot come true."""
+
+
 def wait_until(
-    predicate: Callable[[], bool], *, timeout: float, interval: float = 0.1, what: str = "condition"
+    predicate: Callable[[], bool],
+    *,
+    timeout: float,
+    interval: float = 0.1,
+    what: str = "condition",
+    watching: Collection[Watched] = (),
 ) -> None:
+    """Poll `predicate` (its exceptions count as "not yet") until it is true; raise
+    `TimeoutError` after `timeout`, or `ProcessDied` as soon as one of `watching` has stopped.
+    `watching` is read again at every poll, so a live view (`dict.values()`) sees restarts."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
+        for watched in watching:
+            if (failure := watched.failure()) is not None:
+                raise ProcessDied(f"while waiting for {what}: {failure}")
         with contextlib.suppress(Exception):
             if predicate():
                 return
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+class RoleThread(threading.Thread):
+    """`role(stop)` on a daemon thread, keeping the traceback if the role raises."""
+
+    def __init__(self, role: Callable[[threading.Event], object], stop: threading.Event) -> None:
+        super().__init__(name=getattr(role, "__qualname__", "role"), daemon=True)
+        self.role = role
+        self.stop = stop
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            self.role(self.stop)
+        except BaseException:
+            self.error = traceback.format_exc()
+            raise
+
+    def failure(self) -> str | None:
+        if self.is_alive() or self.stop.is_set() or self.ident is None:
+            return None
+        return f"the role {self.name} stopped: {self.error or 'it returned unasked'}"
 
 
 @contextlib.contextmanager
 def role_in_thread(
     role: Callable[[threading.Event], object], *, join_timeout: float = 20.0
-) -> Iterator[threading.Thread]:
+) -> Iterator[RoleThread]:
     """Run `role(stop)` in a thread; on exit set `stop` and join it (the caller may check
-    that it stopped)."""
-    stop = threading.Event()
-    thread = threading.Thread(target=role, args=(stop,), daemon=True)
+    that it stopped, and may watch it in `wait_until`)."""
+    thread = RoleThread(role, threading.Event())
     thread.start()
     try:
         yield thread
     finally:
-        stop.set()
+        thread.stop.set()
         thread.join(timeout=join_timeout)
 
 
@@ -64,6 +115,7 @@ class ServiceProcess:
         self.env = {**os.environ, **env}
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self._stopped_on_purpose = False
 
     def start(self) -> ServiceProcess:
         log = self.log_path.open("ab")
@@ -71,22 +123,28 @@ class ServiceProcess:
             self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
+        self._stopped_on_purpose = False
         return self
 
-    def wait_ready(self, url: str, timeout: float = 120.0) -> ServiceProcess:
-        def ready() -> bool:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited with {self.process.returncode}:\n{self.log()}"
-                )
-            return http_ok(url)
-
+    def wait_ready(
+        self, url: str, timeout: float = 120.0, *, watching: Collection[Watched] = ()
+    ) -> ServiceProcess:
+        """Wait until `url` answers 200; this process dying (or one of `watching`) ends it."""
         try:
-            wait_until(ready, timeout=timeout, what=f"{self.name} at {url}")
+            wait_until(
+                lambda: http_ok(url),
+                timeout=timeout,
+                what=f"{self.name} at {url}",
+                watching=[self, *watching],
+            )
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}\n{self.log()}") from None
         return self
+
+    def failure(self) -> str | None:
+        if self.process is None or self._stopped_on_purpose or self.process.poll() is None:
+            return None
+        return f"{self.name} exited with {self.process.returncode}; its log ends:\n{self.log()}"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
@@ -99,6 +157,7 @@ class ServiceProcess:
         """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
         if self.process is None:
             return None
+        self._stopped_on_purpose = True
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -109,6 +168,7 @@ class ServiceProcess:
         return self.process.returncode
 
     def kill(self) -> None:
+        self._stopped_on_purpose = True
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()

@@ -1,17 +1,10 @@
-"""Who may call which method of AnalyticsService: the one place (the table is in
-docs/decisions/0005-access-tokens.md). A method missing here is denied by the chassis."""
+"""Who may call which method of AnalyticsService: the `(crm.common.v1.access)` options in
+analytics.proto, the one declaration the gateway reads too
+(docs/decisions/0005-access-tokens.md)."""
 
 from __future__ import annotations
 
-from crm_platform.auth import Allow, Policy
+from crm_platform.access import policy_of
+from crm_proto.crm.analytics.v1 import analytics_pb2
 
-READ = "analytics:read"
-
-POLICY = Policy(
-    {
-        "GetDemographicSegments": Allow(
-            roles={"admin", "manager", "marketer", "analyst", "finance", "sales_rep"},
-            scopes={READ},
-        ),
-    }
-)
+POLICY = policy_of(analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"])

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import grpc
 from crm_platform.grpc_server import ServiceBinding
+from crm_platform.parsing import timestamp
 from crm_proto.crm.analytics.v1 import analytics_pb2, analytics_pb2_grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm_analytics.adapters.unit_of_work import AnalyticsUnitOfWork
 from crm_analytics.domain.segments import DemographicSegments, SegmentCounts
@@ -48,9 +48,7 @@ def segments_message(segments: DemographicSegments) -> analytics_pb2.Demographic
         merged_customers=segments.merged_customers,
     )
     if segments.as_of is not None:
-        as_of = Timestamp()
-        as_of.FromDatetime(segments.as_of)
-        message.as_of.CopyFrom(as_of)
+        message.as_of.CopyFrom(timestamp(segments.as_of))
     return message
 
 

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 
 from crm_analytics.domain.segments import DemographicSegments
-from crm_analytics.service_layer.unit_of_work import ReadModelUnit
+from crm_analytics.service_layer.ports import ReadModelUnit
 
 
 def demographic_segments(

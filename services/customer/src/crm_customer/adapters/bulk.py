@@ -1,9 +1,9 @@
 """Batch writes for the import: customers, their tags and their CustomerRegistered events in
 one transaction per batch. PostgreSQL gets COPY; SQLite gets executemany.
 
-The outbox rows are the ones the unit of work writes for a create (the same CloudEvent
-envelope, event type, subject and correlation id), so the relay and the consumers cannot tell
-an imported customer from a created one.
+The outbox rows are made by the one builder the unit of work uses for a create (the same
+CloudEvent envelope, event type, subject and correlation id), so the relay and the consumers
+cannot tell an imported customer from a created one.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import psycopg
 import sqlalchemy as sa
 from crm_platform import context
 from crm_platform.errors import AlreadyExists
-from crm_platform.events import event_type, source_of, to_cloudevent
+from crm_platform.events import source_of
 from crm_platform.tables import outbox
-from crm_platform.uow import OUTBOX_CHANNEL
+from crm_platform.uow import OUTBOX_CHANNEL, outbox_row
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -31,7 +31,8 @@ from crm_customer.adapters.orm import customer_tags, customers
 from crm_customer.adapters.repository import _customer_values
 from crm_customer.config import SERVICE_NAME
 from crm_customer.domain.events import DomainEvent
-from crm_customer.domain.model import Actor, Customer
+from crm_customer.domain.model import Customer
+from crm_customer.domain.values import Actor
 from crm_customer.service_layer.importing import Candidate, Contact, Encoder
 
 CUSTOMER_COLUMNS = tuple(column.name for column in customers.columns)
@@ -77,19 +78,13 @@ class RowEncoder:
         )
 
     def _outbox_row(self, event: DomainEvent) -> dict[str, Any]:
-        # As UnitOfWork.emit writes it for a create.
-        message = to_message(event, actor_to_proto(self.actor))
-        subject = str(event.customer_id)
-        now = datetime.now(UTC)
-        envelope = to_cloudevent(message, source=self.source, subject=subject, time=now)
-        return {
-            "event_id": envelope.id,
-            "event_type": event_type(message),
-            "subject": subject,
-            "payload": envelope.SerializeToString(),
-            "correlation_id": self.correlation_id,
-            "created_at": now,
-        }
+        return outbox_row(
+            to_message(event, actor_to_proto(self.actor)),
+            source=self.source,
+            subject=str(event.customer_id),
+            correlation_id=self.correlation_id,
+            time=datetime.now(UTC),
+        )
 
 
 class SqlBulkCustomerStore:

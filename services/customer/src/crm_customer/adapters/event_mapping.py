@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
+from crm_platform.parsing import timestamp
 from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.customer.v1 import events_pb2
 from google.protobuf.message import Message
 
-from crm_customer.adapters.messages import (
-    CONSENT_CHANNELS,
-    INTERACTION_CHANNELS,
-    customer_to_proto,
-    timestamp,
-)
+from crm_customer.adapters.messages import CONSENT_CHANNELS, INTERACTION_CHANNELS, customer_to_proto
 from crm_customer.domain import events
 
 
@@ -53,7 +49,7 @@ def to_message(event: events.DomainEvent, actor: common_pb2.Actor) -> Message:
         case events.ConsentChanged():
             return events_pb2.ConsentChanged(
                 customer_id=str(event.customer_id),
-                channel=CONSENT_CHANNELS[event.channel],
+                channel=CONSENT_CHANNELS.to_proto(event.channel),
                 granted=event.granted,
                 version=event.version,
                 actor=actor,
@@ -62,7 +58,7 @@ def to_message(event: events.DomainEvent, actor: common_pb2.Actor) -> Message:
             return events_pb2.InteractionLogged(
                 customer_id=str(interaction.customer_id),
                 interaction_id=str(interaction.id),
-                channel=INTERACTION_CHANNELS[interaction.channel],
+                channel=INTERACTION_CHANNELS.to_proto(interaction.channel),
                 summary=interaction.summary,
                 occurred_at=timestamp(interaction.occurred_at),
                 version=event.version,

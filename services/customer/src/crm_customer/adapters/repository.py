@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from crm_platform.errors import AlreadyExists, Conflict
+from crm_platform.paging import Cursor
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,20 +28,20 @@ from crm_customer.adapters.orm import (
     idempotency_keys,
     interactions,
 )
-from crm_customer.domain.model import (
+from crm_customer.domain.model import Customer
+from crm_customer.domain.values import (
     AcquisitionSource,
     Actor,
     ActorKind,
     Consent,
     ConsentChannel,
-    Customer,
     Gender,
     Interaction,
     InteractionChannel,
     PartyKind,
     Profile,
 )
-from crm_customer.service_layer.ports import Cursor, CustomerFilters
+from crm_customer.service_layer.ports import CustomerFilters
 
 # How people write phone numbers; stripped so "(415) 555" finds +1415555....
 _PHONE_PUNCTUATION = re.compile(r"[\s+\-().]")
@@ -64,8 +65,10 @@ class _Stored:
 
 
 class SqlCustomerRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, track: Callable[[Customer], None]) -> None:
         self.session = session
+        # the unit of work's: it collects the events of every record read or added here
+        self._track = track
         # Each record as read (or last written) in this transaction: the version the write
         # checks, and the tags and consents it compares against to write only what changed.
         self._loaded: dict[UUID, _Stored] = {}
@@ -93,6 +96,7 @@ class SqlCustomerRepository:
             self._raise_duplicate(customer)
             raise
         self._loaded[customer.id] = _Stored.of(customer)
+        self._track(customer)
 
     def save(self, customer: Customer) -> None:
         loaded = self._loaded[customer.id]
@@ -165,6 +169,7 @@ class SqlCustomerRepository:
         result = [_customer(row, tags[row.id], consents[row.id]) for row in rows]
         for customer in result:
             self._loaded[customer.id] = _Stored.of(customer)
+            self._track(customer)
         return result
 
     def _insert_tags(self, customer_id: UUID, tags: Iterable[str]) -> None:

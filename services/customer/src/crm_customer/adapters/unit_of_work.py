@@ -1,24 +1,21 @@
-"""The customer service's unit of work: the chassis transaction plus its repositories."""
+"""The customer service's unit of work: the chassis transaction plus its repositories, whose
+aggregates' events the chassis writes to the outbox at commit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Self
 
-from crm_platform.events import source_of
 from crm_platform.uow import UnitOfWork
-from sqlalchemy.orm import Session, sessionmaker
+from crm_proto.crm.common.v1 import common_pb2
+from google.protobuf.message import Message
 
 from crm_customer.adapters.event_mapping import to_message
-from crm_customer.adapters.messages import actor_to_proto
 from crm_customer.adapters.repository import (
     SqlCustomerRepository,
     SqlIdempotencyKeys,
     SqlInteractionRepository,
 )
-from crm_customer.config import SERVICE_NAME
 from crm_customer.domain.events import DomainEvent
-from crm_customer.domain.model import Actor
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -26,17 +23,12 @@ class SqlUnitOfWork(UnitOfWork):
     interactions: SqlInteractionRepository
     idempotency_keys: SqlIdempotencyKeys
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        super().__init__(session_factory, source_of(SERVICE_NAME))
-
     def __enter__(self) -> Self:
         super().__enter__()
-        self.customers = SqlCustomerRepository(self.session)
+        self.customers = SqlCustomerRepository(self.session, self.track)
         self.interactions = SqlInteractionRepository(self.session)
         self.idempotency_keys = SqlIdempotencyKeys(self.session)
         return self
 
-    def publish(self, events: Iterable[DomainEvent], actor: Actor) -> None:
-        by = actor_to_proto(actor)
-        for event in events:
-            self.emit(to_message(event, by), subject=str(event.customer_id))
+    def outbox_message(self, event: DomainEvent, actor: common_pb2.Actor) -> tuple[Message, str]:
+        return to_message(event, actor), str(event.customer_id)

@@ -1,22 +1,22 @@
-"""Domain events: facts about a customer, collected on the aggregate while a command runs.
+"""Domain events: facts about a customer, recorded on the aggregate while a command runs and
+collected by the unit of work when it commits.
 
-Each carries the customer's version after the change. The actor is added when the events are
-published, because the command, not the aggregate, knows who asked.
+They carry values and ids, never the aggregate: each carries the customer's version after the
+change. Who made the change is not part of them: it is the request's principal, added when the
+events are written to the outbox.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from uuid import UUID
 
-if TYPE_CHECKING:
-    from crm_customer.domain.model import ConsentChannel, Customer, Interaction
+from crm_customer.domain.values import ConsentChannel, CustomerState, Interaction
 
 
 @dataclass(frozen=True)
 class CustomerRegistered:
-    customer: Customer  # snapshot after the change
+    customer: CustomerState
 
     @property
     def customer_id(self) -> UUID:
@@ -25,7 +25,7 @@ class CustomerRegistered:
 
 @dataclass(frozen=True)
 class CustomerUpdated:
-    customer: Customer  # snapshot after the change
+    customer: CustomerState
     changed_fields: tuple[str, ...]
 
     @property
@@ -35,7 +35,7 @@ class CustomerUpdated:
 
 @dataclass(frozen=True)
 class CustomerMerged:
-    survivor: Customer  # snapshot after the merge
+    survivor: CustomerState
     merged_id: UUID
     merged_version: int
 

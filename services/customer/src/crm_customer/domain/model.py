@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +16,16 @@ from crm_platform.errors import FailedPrecondition, FieldViolation, ValidationFa
 
 from crm_customer.domain import events as domain_events
 from crm_customer.domain.contact import normalize_email, normalize_phone
+from crm_customer.domain.values import (
+    Actor,
+    Consent,
+    ConsentChannel,
+    CustomerState,
+    Interaction,
+    InteractionChannel,
+    PartyKind,
+    Profile,
+)
 
 NAME_MAX_LENGTH = 200
 PLACE_MAX_LENGTH = 100
@@ -29,95 +38,6 @@ REASON_MAX_LENGTH = 500
 SUMMARY_MAX_LENGTH = 4000
 # Touchpoints are reported by other systems whose clocks may run a little ahead of ours.
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-class PartyKind(StrEnum):
-    PERSON = "person"
-    ORGANIZATION = "organization"
-
-
-class Gender(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-
-
-class AcquisitionSource(StrEnum):
-    WEB = "web"
-    PHONE = "phone"
-    SALES_REP = "sales_rep"
-    DISTRIBUTOR = "distributor"
-    PARTNER = "partner"
-    CAMPAIGN = "campaign"
-    PORTAL = "portal"
-
-
-class ConsentChannel(StrEnum):
-    EMAIL = "email"
-    SMS = "sms"
-    PHONE = "phone"
-    POST = "post"
-
-
-class InteractionChannel(StrEnum):
-    EMAIL = "email"
-    PHONE = "phone"
-    SMS = "sms"
-    MEETING = "meeting"
-    PORTAL = "portal"
-    WEB = "web"
-    CHAT = "chat"
-    POST = "post"
-
-
-class ActorKind(StrEnum):
-    UNSPECIFIED = "unspecified"
-    STAFF = "staff"
-    CUSTOMER = "customer"
-    PARTNER = "partner"
-    SERVICE = "service"
-    SYSTEM = "system"
-
-
-class Recognition(StrEnum):
-    NEW = "new"
-    RETURNING = "returning"
-    BLACKLISTED = "blacklisted"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who made a change: recorded on interactions and on every event."""
-
-    subject: str
-    kind: ActorKind
-
-
-@dataclass(frozen=True)
-class Consent:
-    channel: ConsentChannel
-    granted: bool
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The editable part of a customer: every field UpdateCustomer may name in its mask."""
-
-    kind: PartyKind = PartyKind.PERSON
-    name: str = ""
-    email: str | None = None
-    phone: str | None = None
-    region: str | None = None
-    city: str | None = None
-    birth_date: date | None = None
-    gender: Gender | None = None
-    tags: tuple[str, ...] = ()
-    preferences: Mapping[str, str] = field(default_factory=dict)
-    acquisition_source: AcquisitionSource | None = None
-    owner_id: UUID | None = None
-    # The partner the record is assigned to: that partner's users may read it (access.py).
-    partner_id: UUID | None = None
 
 
 PROFILE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Profile))
@@ -271,7 +191,7 @@ class Customer:
             created_at=now,
             updated_at=now,
         )
-        customer.events.append(domain_events.CustomerRegistered(customer.snapshot()))
+        customer.events.append(domain_events.CustomerRegistered(customer.state()))
         return customer
 
     def pull_events(self) -> list[domain_events.DomainEvent]:
@@ -279,9 +199,19 @@ class Customer:
         pulled, self.events = self.events, []
         return pulled
 
-    def snapshot(self) -> Customer:
-        """A copy for an event: later changes to this aggregate do not show through."""
-        return replace(self, consents=dict(self.consents), events=[])
+    def state(self) -> CustomerState:
+        """The record as it stands, for an event: later changes do not show through."""
+        return CustomerState(
+            id=self.id,
+            profile=self.profile,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            version=self.version,
+            blacklisted=self.blacklisted,
+            blacklist_reason=self.blacklist_reason,
+            merged_into_id=self.merged_into_id,
+            consents=dict(self.consents),
+        )
 
     def update(
         self, changes: Profile, names: Collection[str], *, now: datetime, phone_region: str
@@ -298,7 +228,7 @@ class Customer:
         if changed:
             self.profile = candidate
             self._touch(now)
-            self.events.append(domain_events.CustomerUpdated(self.snapshot(), changed))
+            self.events.append(domain_events.CustomerUpdated(self.state(), changed))
         return changed
 
     def blacklist(self, reason: str, *, now: datetime) -> None:
@@ -370,19 +300,6 @@ class Customer:
         self.updated_at = now
 
 
-@dataclass(frozen=True)
-class Interaction:
-    """One touchpoint on a customer's timeline: a call, an email, a meeting, a portal visit."""
-
-    id: UUID
-    customer_id: UUID
-    channel: InteractionChannel
-    summary: str
-    occurred_at: datetime
-    actor: Actor
-    recorded_at: datetime
-
-
 def merge(survivor: Customer, merged: Customer, *, now: datetime) -> None:
     """Merge `merged` into `survivor` (identity resolution of two records of one party).
 
@@ -435,7 +352,7 @@ def merge(survivor: Customer, merged: Customer, *, now: datetime) -> None:
     merged._touch(now)
     survivor._touch(now)
     survivor.events.append(
-        domain_events.CustomerMerged(survivor.snapshot(), merged.id, merged.version)
+        domain_events.CustomerMerged(survivor.state(), merged.id, merged.version)
     )
 
 

@@ -1,25 +1,23 @@
 """The gRPC servicer: request -> command -> handler -> response.
 
-Malformed input (unknown enum values, bad UUIDs or dates, text with NUL characters, which no
-database stores) becomes ValidationFailed with the field's path in the request; domain errors
-propagate to the chassis interceptor, which maps them to status codes with details.
+The chassis checks each request against the `rules` of customer.proto before it gets here
+(lengths, UUIDs, enum values, NUL characters). What needs the service (a date, the update mask,
+what a create or an update requires) becomes ValidationFailed with the field's path in the
+request; domain errors propagate to the chassis interceptor, which maps them to status codes
+with details.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, date
-from enum import Enum
-from functools import wraps
-from typing import Any, TypeVar
+from collections.abc import Callable, Collection
+from typing import Any
 from uuid import UUID
 
 import grpc
-from crm_platform import context
+from crm_platform import context, parsing
 from crm_platform.errors import FieldViolation, ValidationFailed
 from crm_platform.grpc_server import ServiceBinding
 from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
-from google.protobuf.message import Message
 
 from crm_customer.adapters.messages import (
     ACQUISITION_SOURCES,
@@ -32,7 +30,8 @@ from crm_customer.adapters.messages import (
     customer_to_proto,
     interaction_to_proto,
 )
-from crm_customer.domain.model import PROFILE_FIELDS, PartyKind, Profile
+from crm_customer.domain.model import PROFILE_FIELDS
+from crm_customer.domain.values import PartyKind, Profile
 from crm_customer.service_layer import commands
 from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.handlers import CustomerHandlers
@@ -40,17 +39,11 @@ from crm_customer.service_layer.ports import CustomerFilters
 
 SERVICE = customer_pb2.DESCRIPTOR.services_by_name["CustomerService"]
 SERVICE_NAME = SERVICE.full_name
-NUL = "\x00"
-
-Value = TypeVar("Value", bound=Enum)
 
 
 class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     def __init__(self, handlers: CustomerHandlers) -> None:
         self.handlers = handlers
-        # Every method of the contract checks its request for NUL characters first.
-        for method in SERVICE.methods:
-            setattr(self, method.name, _refusing_nul(getattr(self, method.name)))
 
     def CreateCustomer(
         self, request: customer_pb2.CreateCustomerRequest, context: grpc.ServicerContext
@@ -65,15 +58,15 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.GetCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
         customer = self.handlers.get_customer(
-            commands.GetCustomer(_uuid(request.id, "id"), _caller())
+            commands.GetCustomer(parsing.uuid(request.id, "id"), _caller())
         )
         return customer_to_proto(customer)
 
     def UpdateCustomer(
         self, request: customer_pb2.UpdateCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
-        customer_id = _uuid(request.customer.id, "customer.id")
-        names = _mask(request.update_mask.paths)
+        customer_id = parsing.uuid(request.customer.id, "customer.id")
+        names = parsing.field_mask(request.update_mask.paths, PROFILE_FIELDS)
         customer = self.handlers.update_customer(
             commands.UpdateCustomer(
                 customer_id=customer_id,
@@ -91,9 +84,9 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         filters = CustomerFilters(
             region=request.region.strip() or None,
             tag=request.tag.strip().lower() or None,
-            source=_optional_enum(request.source, ACQUISITION_SOURCES, "source"),
+            source=ACQUISITION_SOURCES.optional(request.source, "source"),
             query=request.query.strip() or None,
-            partner_id=_optional_uuid(request.partner_id, "partner_id"),
+            partner_id=parsing.optional_uuid(request.partner_id, "partner_id"),
         )
         page = self.handlers.list_customers(
             commands.ListCustomers(
@@ -111,8 +104,8 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     ) -> customer_pb2.Customer:
         survivor = self.handlers.merge_customers(
             commands.MergeCustomers(
-                survivor_id=_uuid(request.survivor_id, "survivor_id"),
-                merged_id=_uuid(request.merged_id, "merged_id"),
+                survivor_id=parsing.uuid(request.survivor_id, "survivor_id"),
+                merged_id=parsing.uuid(request.merged_id, "merged_id"),
                 caller=_caller(),
             )
         )
@@ -122,7 +115,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.BlacklistCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
         customer = self.handlers.blacklist_customer(
-            commands.BlacklistCustomer(_uuid(request.id, "id"), request.reason, _caller())
+            commands.BlacklistCustomer(parsing.uuid(request.id, "id"), request.reason, _caller())
         )
         return customer_to_proto(customer)
 
@@ -130,7 +123,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.UnblacklistCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
         customer = self.handlers.unblacklist_customer(
-            commands.UnblacklistCustomer(_uuid(request.id, "id"), request.reason, _caller())
+            commands.UnblacklistCustomer(parsing.uuid(request.id, "id"), request.reason, _caller())
         )
         return customer_to_proto(customer)
 
@@ -141,7 +134,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             commands.RecognizeCustomer(_caller(), email=request.email, phone=request.phone)
         )
         response = customer_pb2.RecognizeCustomerResponse(
-            recognition=RECOGNITIONS[result.recognition]
+            recognition=RECOGNITIONS.to_proto(result.recognition)
         )
         if result.customer is not None:
             response.customer.CopyFrom(customer_to_proto(result.customer))
@@ -152,8 +145,8 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     ) -> customer_pb2.Customer:
         customer = self.handlers.set_consent(
             commands.SetConsent(
-                customer_id=_uuid(request.id, "id"),
-                channel=_required_enum(request.channel, CONSENT_CHANNELS, "channel"),
+                customer_id=parsing.uuid(request.id, "id"),
+                channel=CONSENT_CHANNELS.required(request.channel, "channel"),
                 granted=request.granted,
                 caller=_caller(),
             )
@@ -165,15 +158,11 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     ) -> customer_pb2.Interaction:
         interaction = self.handlers.log_interaction(
             commands.LogInteraction(
-                customer_id=_uuid(request.customer_id, "customer_id"),
-                channel=_required_enum(request.channel, INTERACTION_CHANNELS, "channel"),
+                customer_id=parsing.uuid(request.customer_id, "customer_id"),
+                channel=INTERACTION_CHANNELS.required(request.channel, "channel"),
                 summary=request.summary,
                 caller=_caller(),
-                occurred_at=(
-                    request.occurred_at.ToDatetime(tzinfo=UTC)
-                    if request.HasField("occurred_at")
-                    else None
-                ),
+                occurred_at=parsing.optional_time(request, "occurred_at"),
             )
         )
         return interaction_to_proto(interaction)
@@ -183,7 +172,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     ) -> customer_pb2.ListInteractionsResponse:
         page = self.handlers.list_interactions(
             commands.ListInteractions(
-                _uuid(request.customer_id, "customer_id"),
+                parsing.uuid(request.customer_id, "customer_id"),
                 _caller(),
                 request.page.page_size,
                 request.page.page_token,
@@ -202,38 +191,6 @@ def binding(handlers: CustomerHandlers) -> ServiceBinding:
         CustomerServicer(handlers),
         customer_pb2_grpc.add_CustomerServiceServicer_to_server,
     )
-
-
-def _refusing_nul(method: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
-    @wraps(method)
-    def checked(request: Message, context: grpc.ServicerContext) -> Any:
-        violations = _nul_violations(request)
-        if violations:
-            raise ValidationFailed(violations)
-        return method(request, context)
-
-    return checked
-
-
-def _nul_violations(message: Message, prefix: str = "") -> list[FieldViolation]:
-    """A violation for every text field of `message` (nested messages, repeated fields, map
-    keys and values too) that holds a NUL character: PostgreSQL refuses them in text."""
-    violations: list[FieldViolation] = []
-    for field, value in message.ListFields():
-        path = prefix + field.name
-        entry = field.message_type
-        if entry is not None and entry.GetOptions().map_entry:
-            items = [*value.keys(), *value.values()]
-        elif field.is_repeated:
-            items = list(value)
-        else:
-            items = [value]
-        if any(isinstance(item, str) and NUL in item for item in items):
-            violations.append(FieldViolation(path, "must not contain NUL characters"))
-        for item in items:
-            if isinstance(item, Message):
-                violations.extend(_nul_violations(item, path + "."))
-    return violations
 
 
 def _caller() -> Caller:
@@ -257,77 +214,22 @@ def _claimed_id(claim: str | None) -> UUID | None:
         return None  # a claim that is no id of ours: the caller sees no record
 
 
-def _uuid(value: str, field: str) -> UUID:
-    if not value:
-        raise ValidationFailed(FieldViolation(field, "is required"))
-    try:
-        return UUID(value)
-    except ValueError:
-        raise ValidationFailed(FieldViolation(field, "must be a UUID")) from None
-
-
-def _mask(paths: Collection[str]) -> frozenset[str]:
-    if not paths:
-        raise ValidationFailed(FieldViolation("update_mask", "name at least one field"))
-    unknown = sorted(set(paths) - set(PROFILE_FIELDS))
-    if unknown:
-        raise ValidationFailed(
-            FieldViolation(
-                "update_mask",
-                f"cannot update {', '.join(unknown)}; updatable: {', '.join(PROFILE_FIELDS)}",
-            )
-        )
-    return frozenset(paths)
-
-
-def _optional_enum(value: int, known: Mapping[Value, int], field: str) -> Value | None:
-    """0 (unspecified) is None; a number the contract does not define is an error."""
-    if value == 0:
-        return None
-    for member, number in known.items():
-        if number == value:
-            return member
-    raise ValidationFailed(FieldViolation(field, f"unknown value {value}"))
-
-
-def _required_enum(value: int, known: Mapping[Value, int], field: str) -> Value:
-    member = _optional_enum(value, known, field)
-    if member is None:
-        raise ValidationFailed(FieldViolation(field, "is required"))
-    return member
-
-
-def _birth_date(value: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(
-            FieldViolation("customer.birth_date", "must be a date like 1990-12-31")
-        ) from None
-
-
-def _optional_uuid(value: str, field: str) -> UUID | None:
-    return _uuid(value, field) if value else None
-
-
 _PROFILE_PARSERS: dict[str, Callable[[customer_pb2.Customer], Any]] = {
-    "kind": lambda m: _required_enum(m.kind, PARTY_KINDS, "customer.kind"),
+    "kind": lambda m: PARTY_KINDS.required(m.kind, "customer.kind"),
     "name": lambda m: m.name,
     "email": lambda m: m.email,
     "phone": lambda m: m.phone,
     "region": lambda m: m.region,
     "city": lambda m: m.city,
-    "birth_date": lambda m: _birth_date(m.birth_date),
-    "gender": lambda m: _optional_enum(m.gender, GENDERS, "customer.gender"),
+    "birth_date": lambda m: parsing.optional_date(m.birth_date, "customer.birth_date"),
+    "gender": lambda m: GENDERS.optional(m.gender, "customer.gender"),
     "tags": lambda m: tuple(m.tags),
     "preferences": lambda m: dict(m.preferences),
-    "acquisition_source": lambda m: _optional_enum(
-        m.acquisition_source, ACQUISITION_SOURCES, "customer.acquisition_source"
+    "acquisition_source": lambda m: ACQUISITION_SOURCES.optional(
+        m.acquisition_source, "customer.acquisition_source"
     ),
-    "owner_id": lambda m: _optional_uuid(m.owner_id, "customer.owner_id"),
-    "partner_id": lambda m: _optional_uuid(m.partner_id, "customer.partner_id"),
+    "owner_id": lambda m: parsing.optional_uuid(m.owner_id, "customer.owner_id"),
+    "partner_id": lambda m: parsing.optional_uuid(m.partner_id, "customer.partner_id"),
 }
 
 

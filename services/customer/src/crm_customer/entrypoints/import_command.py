@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import TextIO
 
 from crm_platform import db
-from crm_platform.settings import ServiceSettings
 
 from crm_customer.adapters.bulk import SqlBulkCustomerStore
-from crm_customer.config import SERVICE_NAME, default_phone_region
-from crm_customer.domain.model import Actor, ActorKind
+from crm_customer.config import SERVICE_NAME, CustomerSettings
+from crm_customer.domain.values import Actor, ActorKind
 from crm_customer.service_layer.importing import (
     COLUMNS,
     DEFAULT_BATCH_SIZE,
@@ -48,7 +47,7 @@ class UnreadableFile(ValueError):
     pass
 
 
-def import_command(settings: ServiceSettings, argv: list[str]) -> int:
+def import_command(settings: CustomerSettings, argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog=f"crm-{SERVICE_NAME} import", description=DESCRIPTION)
     parser.add_argument("file", type=Path, help="a .csv or .jsonl file")
     parser.add_argument(
@@ -80,7 +79,7 @@ def import_command(settings: ServiceSettings, argv: list[str]) -> int:
     engine = db.build_engine(settings.database_url, pool_size=1)
     importer = CustomerImporter(
         SqlBulkCustomerStore(engine),
-        phone_region=default_phone_region(),
+        phone_region=settings.default_phone_region,
         actor=Actor(args.actor, ActorKind.SYSTEM),
         batch_size=args.batch_size,
         workers=args.workers,

@@ -27,7 +27,8 @@ from uuid import UUID
 
 from crm_platform.errors import NotFound, PermissionDenied
 
-from crm_customer.domain.model import Actor, ActorKind, Customer
+from crm_customer.domain.model import Customer
+from crm_customer.domain.values import Actor, ActorKind
 from crm_customer.service_layer.ports import CustomerFilters
 
 # What a customer may change on their own record

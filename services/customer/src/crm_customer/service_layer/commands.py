@@ -10,11 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from crm_customer.domain.model import (
-    ConsentChannel,
-    InteractionChannel,
-    Profile,
-)
+from crm_customer.domain.values import ConsentChannel, InteractionChannel, Profile
 from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.ports import CustomerFilters
 

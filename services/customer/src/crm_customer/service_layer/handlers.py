@@ -1,12 +1,12 @@
 """Command and query handlers: each runs in one unit of work, and a change commits together
-with the events it publishes (the outbox)."""
+with the events of the records it read or added (the unit of work collects them at commit and
+writes them to the outbox: no handler publishes by hand)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
 from uuid import UUID, uuid4
 
 from crm_platform import paging
@@ -16,30 +16,18 @@ from crm_platform.errors import (
     FieldViolation,
     ValidationFailed,
 )
+from crm_platform.paging import Page
 
 from crm_customer.domain.contact import normalize_email, normalize_phone
-from crm_customer.domain.model import (
-    PROFILE_FIELDS,
-    Customer,
-    Interaction,
-    Recognition,
-    merge,
-)
+from crm_customer.domain.model import PROFILE_FIELDS, Customer, merge
+from crm_customer.domain.values import Interaction, Recognition
 from crm_customer.service_layer import commands
 from crm_customer.service_layer.access import not_found
-from crm_customer.service_layer.ports import Cursor, UnitOfWork
+from crm_customer.service_layer.ports import UnitOfWork
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 # Merges form chains (a into b, later b into c); a longer chain means damaged data.
 MAX_MERGE_HOPS = 100
-
-Item = TypeVar("Item")
-
-
-@dataclass(frozen=True)
-class Page(Generic[Item]):
-    items: list[Item]
-    next_page_token: str  # empty on the last page
 
 
 @dataclass(frozen=True)
@@ -87,7 +75,6 @@ class CustomerHandlers:
                     return _load(uow, first_id)
             _ensure_contacts_free(uow, customer)
             uow.customers.add(customer)
-            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return customer
 
@@ -119,7 +106,6 @@ class CustomerHandlers:
             if {"email", "phone"} & set(changed):
                 _ensure_contacts_free(uow, customer)
             uow.customers.save(customer)
-            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return customer
 
@@ -133,10 +119,10 @@ class CustomerHandlers:
     def list_customers(self, query: commands.ListCustomers) -> Page[Customer]:
         filters = query.caller.visible(query.filters)
         limit = paging.page_size(query.page_size)
-        after = _decode_cursor(query.page_token)
+        after = paging.decode_cursor(query.page_token)
         with self.uow_factory() as uow:
             rows = uow.customers.list_live(filters, after, limit + 1)
-        return _page(rows, limit, lambda c: (c.created_at, c.id))
+        return paging.page_of(rows, limit, lambda c: (c.created_at, c.id))
 
     def merge_customers(self, command: commands.MergeCustomers) -> Customer:
         command.caller.ensure_unrestricted("merge customers")
@@ -149,7 +135,6 @@ class CustomerHandlers:
             uow.customers.save(merged)
             uow.customers.save(survivor)
             uow.interactions.reassign(merged.id, survivor.id)
-            uow.publish([*survivor.pull_events(), *merged.pull_events()], command.caller.actor)
             uow.commit()
         return survivor
 
@@ -159,7 +144,6 @@ class CustomerHandlers:
             customer = _load(uow, command.customer_id)
             customer.blacklist(command.reason, now=self.clock())
             uow.customers.save(customer)
-            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return customer
 
@@ -169,7 +153,6 @@ class CustomerHandlers:
             customer = _load(uow, command.customer_id)
             customer.unblacklist(command.reason, now=self.clock())
             uow.customers.save(customer)
-            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return customer
 
@@ -199,7 +182,6 @@ class CustomerHandlers:
             customer = _load(uow, command.customer_id)
             if customer.set_consent(command.channel, command.granted, now=self.clock()):
                 uow.customers.save(customer)
-                uow.publish(customer.pull_events(), command.caller.actor)
                 uow.commit()
         return customer
 
@@ -216,18 +198,17 @@ class CustomerHandlers:
                 now=self.clock(),
             )
             uow.interactions.add(interaction)
-            uow.publish(customer.pull_events(), command.caller.actor)
             uow.commit()
         return interaction
 
     def list_interactions(self, query: commands.ListInteractions) -> Page[Interaction]:
         query.caller.ensure_may_address(query.customer_id)
         limit = paging.page_size(query.page_size)
-        before = _decode_cursor(query.page_token)
+        before = paging.decode_cursor(query.page_token)
         with self.uow_factory() as uow:
             query.caller.ensure_may_see(_load(uow, query.customer_id))
             rows = uow.interactions.list_for(query.customer_id, before, limit + 1)
-        return _page(rows, limit, lambda i: (i.occurred_at, i.id))
+        return paging.page_of(rows, limit, lambda i: (i.occurred_at, i.id))
 
 
 def _load(uow: UnitOfWork, customer_id: UUID) -> Customer:
@@ -256,27 +237,3 @@ def _ensure_contacts_free(uow: UnitOfWork, customer: Customer) -> None:
             raise AlreadyExists(
                 f"customer {other.id} already has this {label}", existing_id=str(other.id)
             )
-
-
-def _decode_cursor(token: str) -> Cursor | None:
-    key = paging.decode_token(token)
-    if key is None:
-        return None
-    try:
-        position, row_id = key
-        moment = datetime.fromisoformat(position)
-        if moment.tzinfo is None:
-            raise ValueError("naive time")
-        return moment, UUID(row_id)
-    except (TypeError, ValueError):
-        raise ValidationFailed(
-            FieldViolation("page.page_token", "is not a token this service issued")
-        ) from None
-
-
-def _page(rows: list[Item], limit: int, key: Callable[[Item], Cursor]) -> Page[Item]:
-    if len(rows) <= limit:
-        return Page(rows, "")
-    items = rows[:limit]
-    position, row_id = key(items[-1])
-    return Page(items, paging.encode_token([position.isoformat(), str(row_id)]))

@@ -23,14 +23,8 @@ from uuid import UUID, uuid4
 
 from crm_platform.errors import AlreadyExists, FieldViolation, ValidationFailed
 
-from crm_customer.domain.model import (
-    AcquisitionSource,
-    Actor,
-    Customer,
-    Gender,
-    PartyKind,
-    Profile,
-)
+from crm_customer.domain.model import Customer
+from crm_customer.domain.values import AcquisitionSource, Actor, Gender, PartyKind, Profile
 
 DEFAULT_BATCH_SIZE = 5000
 # How many times a batch is re-checked when a concurrent create took a contact meanwhile.

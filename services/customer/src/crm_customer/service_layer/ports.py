@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
-from crm_customer.domain.events import DomainEvent
-from crm_customer.domain.model import AcquisitionSource, Actor, Customer, Interaction
+from crm_platform.paging import Cursor
+from crm_platform.ports import Transaction
 
-# Keyset position: the sort key of the last row of a page (created_at or occurred_at, id).
-Cursor = tuple[datetime, UUID]
+from crm_customer.domain.model import Customer
+from crm_customer.domain.values import AcquisitionSource, Interaction
 
 
 @dataclass(frozen=True)
@@ -71,8 +69,9 @@ class IdempotencyKeys(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
-    """One transaction: the repositories' changes and the published events commit together."""
+class UnitOfWork(Transaction, Protocol):
+    """One transaction: the repositories' changes and their records' events commit together
+    (by the request's principal)."""
 
     @property
     def customers(self) -> CustomerRepository: ...
@@ -82,18 +81,3 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency_keys(self) -> IdempotencyKeys: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def publish(self, events: Iterable[DomainEvent], actor: Actor) -> None:
-        """Write the events to the outbox of this transaction."""
-        ...
-
-    def commit(self) -> None: ...

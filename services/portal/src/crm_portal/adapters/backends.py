@@ -1,70 +1,45 @@
-"""What the gateway needs from the services behind it, one protocol per backend service.
+"""What the gateway needs from the services behind it: one backend per service, called by
+method descriptor with the request message the route built.
 
-The gRPC clients implement these; unit tests pass fakes.
+The gRPC clients implement `Backend`; unit tests pass fakes. Each backend is behind its own
+circuit breaker, so a service that is down fails only its own routes, and fast.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Protocol
 
-from crm_proto.crm.analytics.v1 import analytics_pb2
-from crm_proto.crm.customer.v1 import customer_pb2
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message import Message
+
+from crm_portal.adapters.circuit import CircuitBreaker, State
 
 
-class HealthChecked(Protocol):
-    def is_serving(self) -> bool: ...
+class Backend(Protocol):
+    def call(self, method: MethodDescriptor, request: Message) -> Message: ...
 
 
-class CustomerBackend(HealthChecked, Protocol):
-    def create_customer(
-        self, request: customer_pb2.CreateCustomerRequest
-    ) -> customer_pb2.Customer: ...
-
-    def get_customer(self, request: customer_pb2.GetCustomerRequest) -> customer_pb2.Customer: ...
-
-    def update_customer(
-        self, request: customer_pb2.UpdateCustomerRequest
-    ) -> customer_pb2.Customer: ...
-
-    def list_customers(
-        self, request: customer_pb2.ListCustomersRequest
-    ) -> customer_pb2.ListCustomersResponse: ...
-
-    def merge_customers(
-        self, request: customer_pb2.MergeCustomersRequest
-    ) -> customer_pb2.Customer: ...
-
-    def blacklist_customer(
-        self, request: customer_pb2.BlacklistCustomerRequest
-    ) -> customer_pb2.Customer: ...
-
-    def unblacklist_customer(
-        self, request: customer_pb2.UnblacklistCustomerRequest
-    ) -> customer_pb2.Customer: ...
-
-    def recognize_customer(
-        self, request: customer_pb2.RecognizeCustomerRequest
-    ) -> customer_pb2.RecognizeCustomerResponse: ...
-
-    def set_consent(self, request: customer_pb2.SetConsentRequest) -> customer_pb2.Customer: ...
-
-    def log_interaction(
-        self, request: customer_pb2.LogInteractionRequest
-    ) -> customer_pb2.Interaction: ...
-
-    def list_interactions(
-        self, request: customer_pb2.ListInteractionsRequest
-    ) -> customer_pb2.ListInteractionsResponse: ...
+def service_name(service: ServiceDescriptor) -> str:
+    """The registry name of the service a proto service belongs to: crm.customer.v1.* -> customer."""
+    return service.full_name.split(".")[1]
 
 
-class AnalyticsBackend(HealthChecked, Protocol):
-    def get_demographic_segments(
-        self, request: analytics_pb2.GetDemographicSegmentsRequest
-    ) -> analytics_pb2.DemographicSegments: ...
-
-
-@dataclass(frozen=True)
 class Backends:
-    customers: CustomerBackend
-    analytics: AnalyticsBackend
+    """The backend of each service by registry name, each behind its circuit breaker."""
+
+    def __init__(
+        self, backends: Mapping[str, Backend], breakers: Mapping[str, CircuitBreaker] | None = None
+    ) -> None:
+        self._backends = dict(backends)
+        self._breakers = {
+            name: (breakers or {}).get(name) or CircuitBreaker(name) for name in self._backends
+        }
+
+    def call(self, method: MethodDescriptor, request: Message) -> Message:
+        name = service_name(method.containing_service)
+        backend = self._backends[name]
+        return self._breakers[name].call(lambda: backend.call(method, request))
+
+    def circuits(self) -> dict[str, State]:
+        return {name: breaker.state for name, breaker in sorted(self._breakers.items())}

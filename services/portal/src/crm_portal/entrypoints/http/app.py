@@ -1,5 +1,9 @@
 """The Flask app factory: routes, problems, observability and probes around given backends.
 
+Readiness is the gateway's own: a worker that answers can serve. A backend that is down fails
+only its own routes (a fast 503 from its circuit breaker), so it never takes the gateway, its
+login and the other backends' routes out of the load balancer with it.
+
 Request hooks run in this order: correlation id and metrics (observability), authentication
 of protected routes (operations), rate limits keyed by the principal (limits); then the route:
 authorization, query and body validation, Idempotency-Key, the view.
@@ -19,10 +23,11 @@ from crm_portal.entrypoints.http import (
     openapi,
     operations,
     problems,
+    routes,
 )
+from crm_portal.entrypoints.http.gateway import BACKENDS_KEY
 from crm_portal.entrypoints.http.identity_routes import identity
 from crm_portal.entrypoints.http.operations import PUBLIC, Answer
-from crm_portal.entrypoints.http.routes import BACKENDS_KEY, api
 
 
 def create_app(
@@ -39,7 +44,7 @@ def create_app(
     operations.install(app)
     limits.install(app, rate_limit=rate_limit, redis_url=redis_url)
     idempotency.install(app, redis_url)
-    app.register_blueprint(api)
+    app.register_blueprint(routes.blueprint())
     app.register_blueprint(identity)  # tokens, JWKS, admin, customer portal
     app.register_blueprint(openapi.docs)
 
@@ -53,20 +58,13 @@ def create_app(
 
     @operations.operation(
         app, "GET", "/readyz", summary="Readiness", tags=["meta"], allow=PUBLIC,
-        responses={200: Answer("The backends serve", schemas.Readiness)}, problems=[503],
+        responses={200: Answer("The gateway can serve", schemas.Readiness)},
     )  # fmt: skip
     def readyz() -> Response:
-        """Ready when the backends' gRPC health says SERVING (they check their own database
-        and broker), so traffic is only sent while requests can succeed."""
-        checks = {
-            "customer": backends.customers.is_serving(),
-            "analytics": backends.analytics.is_serving(),
-        }
-        states = {name: "serving" if ok else "not_serving" for name, ok in checks.items()}
-        if all(checks.values()):
-            return jsonify(status="ready", checks=states)
-        down = ", ".join(name for name, ok in checks.items() if not ok)
-        problem = problems.Problem(503, f"not serving: {down}", extensions={"checks": states})
-        return problems.response(problem)
+        """The gateway answers; `circuits` says which backends it currently fails fast for
+        (open) or tries again (half_open). A backend being down does not make the gateway
+        unready: its own routes answer 503 while the others, and login, keep working."""
+        circuits = {name: str(state) for name, state in backends.circuits().items()}
+        return jsonify(status="ready", circuits=circuits)
 
     return app

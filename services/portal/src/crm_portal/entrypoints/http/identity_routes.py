@@ -6,7 +6,9 @@ Token endpoint errors follow RFC 6749 section 5.2 inside a problem document: the
 problem's own (`type` is `/problems/oauth/<error>`), status 400, or 401 for `invalid_client`.
 OAuth clients read `error`; everything else reads a problem like any other.
 
-Login attempts are limited per client address (failed grants of any kind) and per username
+Each route calls the identity service over gRPC (a deadline, no retry of the calls that change
+something); the gateway neither hashes passwords nor holds signing keys. Login attempts are
+limited here, at the edge, per client address (failed grants of any kind) and per username
 (failed password grants): a breach answers 429 with Retry-After.
 """
 
@@ -14,38 +16,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
 from uuid import UUID
 
 from crm_platform import context
-from crm_platform.auth import Allow
+from crm_platform.auth import Allow, RemoteKeys
+from crm_proto.crm.customer.v1 import customer_pb2
+from crm_proto.crm.identity.v1 import identity_pb2
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ValidationError
 
 from crm_portal import identity_schemas as schemas
 from crm_portal import schemas as api_schemas
-from crm_portal.adapters import mapping
-from crm_portal.adapters.customer_directory import BackendCustomerDirectory
-from crm_portal.domain.identity import (
-    AccountKind,
-    MachineClient,
-    Role,
-    Scope,
-    SigningKey,
-    User,
-    parse_roles,
-)
-from crm_portal.entrypoints.http import inputs
+from crm_portal.entrypoints.http import gateway, routes
+from crm_portal.entrypoints.http.gateway import backends
 from crm_portal.entrypoints.http.limits import client_address, limiter
 from crm_portal.entrypoints.http.operations import PUBLIC, Answer, operation
 from crm_portal.entrypoints.http.problems import MEDIA_TYPE, Problem
-from crm_portal.entrypoints.http.routes import backends
-from crm_portal.service_layer.identity import IdentityService, IssuedTokens, OAuthError
-from crm_portal.service_layer.ports import ProfileFields
 
-IDENTITY_KEY = "crm_portal.identity"
+KEYS_KEY = "crm_portal.signing_keys"
 LOGIN_LIMIT_PER_ADDRESS = "CRM_PORTAL_LOGIN_LIMIT_PER_ADDRESS"
 LOGIN_LIMIT_PER_USERNAME = "CRM_PORTAL_LOGIN_LIMIT_PER_USERNAME"
 REGISTRATION_LIMIT = "CRM_PORTAL_REGISTRATION_LIMIT"
@@ -58,73 +51,99 @@ FORM = "application/x-www-form-urlencoded"
 JWKS_MAX_AGE = 60  # seconds; verifiers also refetch on an unknown kid
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 section 5.1
 
-ADMIN = Allow(roles={Role.ADMIN.value}, scopes={Scope.IDENTITY_ADMIN.value})
+ADMIN = Allow(roles={"admin"}, scopes={"identity:admin"})
 OWN_RECORD = Allow(customers=True)
 USER_ID = {"user_id": "the account's id"}
 CLIENT_ID = {"client_id": "the machine client's id"}
 
+IDENTITY = identity_pb2.DESCRIPTOR.services_by_name["IdentityService"]
+CUSTOMERS = customer_pb2.DESCRIPTOR.services_by_name["CustomerService"]
+# identity's methods that change nothing: retried on UNAVAILABLE, with the shorter deadline
+IDENTITY_READS = tuple(
+    IDENTITY.methods_by_name[name]
+    for name in ("GetPublicKeys", "GetUser", "ListUsers", "ListClients", "ListKeys")
+)
+ACCOUNT_KINDS = {
+    identity_pb2.ACCOUNT_KIND_STAFF: "staff",
+    identity_pb2.ACCOUNT_KIND_CUSTOMER: "customer",
+    identity_pb2.ACCOUNT_KIND_PARTNER: "partner",
+}
+KIND_VALUES = {name: value for value, name in ACCOUNT_KINDS.items()}
+
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", bound=Message)
 
 identity = Blueprint("identity", __name__)
 
 
-def provide(app: Flask, service: IdentityService, limits: Mapping[str, str] | None = None) -> None:
-    """Give `app` its identity service and the login and registration limits."""
-    app.extensions[IDENTITY_KEY] = service
+class OAuthError(Exception):
+    """An error of the token endpoint, answered as RFC 6749 section 5.2 says."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.status = 401 if error == "invalid_client" else 400
+
+
+def provide(app: Flask, keys: RemoteKeys | None, limits: Mapping[str, str] | None = None) -> None:
+    """Give `app` the signing keys it publishes (its copy of identity's) and the login and
+    registration limits."""
+    app.extensions[KEYS_KEY] = keys
     for name, default in DEFAULT_LIMITS.items():
         app.config[name] = (limits or {}).get(name) or default
 
 
-def service() -> IdentityService:
-    found: IdentityService | None = current_app.extensions.get(IDENTITY_KEY)
-    if found is None:
-        raise Problem(503, "identity is not configured on this gateway")
-    return found
+def call(method: str, request_: Message, answer: type[R]) -> R:
+    """One call of identity, through the gateway's backends (deadline, circuit breaker)."""
+    reply = backends().call(IDENTITY.methods_by_name[method], request_)
+    assert isinstance(reply, answer)
+    return reply
 
 
 # -- rendering --------------------------------------------------------------------------------
 
 
-def _time(value: datetime | None) -> str | None:
-    if value is None:
+def _time(value: Timestamp, present: bool = True) -> str | None:
+    if not present:
         return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.ToDatetime(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
-def user_to_json(user: User) -> dict[str, Any]:
+def user_to_json(user: identity_pb2.User) -> dict[str, Any]:
     return {
-        "id": str(user.id),
+        "id": user.id,
         "email": user.email,
-        "kind": user.kind.value,
-        "name": user.name,
-        "roles": sorted(role.value for role in user.roles),
-        "customer_id": str(user.customer_id) if user.customer_id else None,
-        "partner_id": user.partner_id,
+        "kind": ACCOUNT_KINDS[user.kind],
+        "name": user.name or None,
+        "roles": sorted(user.roles),
+        "customer_id": user.customer_id or None,
+        "partner_id": user.partner_id or None,
         "disabled": user.disabled,
         "created_at": _time(user.created_at),
         "updated_at": _time(user.updated_at),
-        "last_login_at": _time(user.last_login_at),
+        "last_login_at": _time(user.last_login_at, user.HasField("last_login_at")),
     }
 
 
-def client_to_json(client: MachineClient) -> dict[str, Any]:
+def client_to_json(client: identity_pb2.Client) -> dict[str, Any]:
     return {
         "client_id": client.client_id,
         "name": client.name,
-        "scopes": sorted(scope.value for scope in client.scopes),
+        "scopes": sorted(client.scopes),
         "active": client.active,
         "created_at": _time(client.created_at),
-        "revoked_at": _time(client.revoked_at),
+        "revoked_at": _time(client.revoked_at, client.HasField("revoked_at")),
     }
 
 
-def key_to_json(key: SigningKey) -> dict[str, Any]:
+def key_to_json(key: identity_pb2.SigningKey) -> dict[str, Any]:
     return {
         "kid": key.kid,
         "active": key.active,
         "created_at": _time(key.created_at),
-        "retired_at": _time(key.retired_at),
-        "published_until": _time(key.published_until),
+        "retired_at": _time(key.retired_at, key.HasField("retired_at")),
+        "published_until": _time(key.published_until, key.HasField("published_until")),
     }
 
 
@@ -240,16 +259,18 @@ def _client_credentials(params: schemas.TokenRequest) -> tuple[str, str]:
         return unquote_plus(basic.username or ""), unquote_plus(basic.password or "")
     if params.client_id and params.client_secret:
         return params.client_id, params.client_secret
-    raise OAuthError("invalid_client", "client authentication is required", status=401)
+    raise OAuthError("invalid_client", "client authentication is required")
 
 
-def _token_reply(issued: IssuedTokens) -> Response:
+def _token_reply(issued: identity_pb2.IssueTokenResponse) -> Response:
+    if issued.error:
+        raise OAuthError(issued.error, issued.error_description)
     body: dict[str, Any] = {
         "access_token": issued.access_token,
         "token_type": "Bearer",
         "expires_in": issued.expires_in,
     }
-    if issued.refresh_token is not None:
+    if issued.refresh_token:
         body["refresh_token"] = issued.refresh_token
     body["scope"] = issued.scope
     return _json(body, headers=NO_STORE)
@@ -280,23 +301,17 @@ def issue_token() -> Response:
     clients). Parameters form-encoded or JSON. Errors carry the OAuth `error` member
     (invalid_request, invalid_client, invalid_grant, invalid_scope, unsupported_grant_type)."""
     params = _oauth_params(schemas.TokenRequest)
-    identities = service()
-    if params.grant_type == "password":
-        if not params.username or not params.password:
-            raise OAuthError("invalid_request", "username and password are required")
-        return _token_reply(
-            identities.password_grant(params.username, params.password, params.scope)
-        )
-    if params.grant_type == "refresh_token":
-        if not params.refresh_token:
-            raise OAuthError("invalid_request", "refresh_token is required")
-        return _token_reply(identities.refresh_grant(params.refresh_token, params.scope))
+    grant = identity_pb2.IssueTokenRequest(
+        grant_type=params.grant_type,
+        username=params.username or "",
+        password=params.password or "",
+        refresh_token=params.refresh_token or "",
+        scope=params.scope or "",
+        client_address=client_address(),
+    )
     if params.grant_type == "client_credentials":
-        client_id, client_secret = _client_credentials(params)
-        return _token_reply(
-            identities.client_credentials_grant(client_id, client_secret, params.scope)
-        )
-    raise OAuthError("unsupported_grant_type", f"grant_type {params.grant_type!r} is not supported")
+        grant.client_id, grant.client_secret = _client_credentials(params)
+    return _token_reply(call("IssueToken", grant, identity_pb2.IssueTokenResponse))
 
 
 @operation(
@@ -310,7 +325,8 @@ def revoke_token() -> Response:
     """RFC 7009. A refresh token is revoked together with every token of the same login.
     An access token cannot be recalled: it expires within minutes."""
     params = _oauth_params(schemas.RevokeRequest)
-    service().revoke(params.token)
+    call("RevokeToken", identity_pb2.RevokeTokenRequest(token=params.token),
+         identity_pb2.RevokeTokenResponse)  # fmt: skip
     return Response(status=200, headers=NO_STORE)
 
 
@@ -321,7 +337,12 @@ def revoke_token() -> Response:
                            "while tokens they signed may still be valid", schemas.Jwks)},
 )  # fmt: skip
 def jwks() -> Response:
-    return _json(service().jwks(), headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"})
+    """The gateway's own copy of identity's public keys, refreshed in the background."""
+    keys: RemoteKeys | None = current_app.extensions.get(KEYS_KEY)
+    document = keys.document() if keys is not None else None
+    if document is None:
+        raise Problem(503, "the token signing keys are not fetched from identity yet")
+    return _json(document, headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"})
 
 
 # -- accounts ---------------------------------------------------------------------------------
@@ -336,14 +357,15 @@ def jwks() -> Response:
 def create_user(body: schemas.UserCreate) -> Response:
     """A staff account (staff roles) or a partner user (`kind: partner`, role partner_user and
     the `partner_id`). A taken email is a 409."""
-    user = service().create_user(
+    create = identity_pb2.CreateUserRequest(
         email=str(body.email),
         password=body.password,
-        kind=AccountKind(body.kind),
-        roles=parse_roles(body.roles),
-        name=body.name,
-        partner_id=str(body.partner_id) if body.partner_id else None,
+        kind=KIND_VALUES[body.kind],
+        roles=body.roles,
+        name=body.name or "",
+        partner_id=str(body.partner_id) if body.partner_id else "",
     )
+    user = call("CreateUser", create, identity_pb2.User)
     response = _json(user_to_json(user), 201)
     response.headers["Location"] = url_for(".get_user", user_id=user.id)
     return response
@@ -355,15 +377,16 @@ def create_user(body: schemas.UserCreate) -> Response:
     responses={200: Answer("A page of accounts, by email", schemas.UserPage)},
 )  # fmt: skip
 def list_users(query: schemas.UserListQuery) -> Response:
-    page = service().list_users(
-        AccountKind(query.kind) if query.kind else None,
-        query.page_size or 0,
-        query.page_token or "",
-    )
+    listing = identity_pb2.ListUsersRequest()
+    if query.kind:
+        listing.kind = KIND_VALUES[query.kind]
+    listing.page.page_size = query.page_size or 0
+    listing.page.page_token = query.page_token or ""
+    page = call("ListUsers", listing, identity_pb2.ListUsersResponse)
     return _json(
         {
-            "items": [user_to_json(user) for user in page.items],
-            "next_page_token": page.next_page_token or None,
+            "items": [user_to_json(user) for user in page.users],
+            "next_page_token": page.page.next_page_token or None,
         }
     )
 
@@ -374,7 +397,8 @@ def list_users(query: schemas.UserListQuery) -> Response:
     responses={200: Answer("The account", schemas.User)},
 )  # fmt: skip
 def get_user(user_id: UUID) -> Response:
-    return _json(user_to_json(service().get_user(user_id)))
+    user = call("GetUser", identity_pb2.GetUserRequest(id=str(user_id)), identity_pb2.User)
+    return _json(user_to_json(user))
 
 
 @operation(
@@ -387,15 +411,16 @@ def get_user(user_id: UUID) -> Response:
 def update_user(user_id: UUID, body: schemas.UserPatch) -> Response:
     """`disabled: true` also revokes the account's refresh tokens. The last active admin can
     be neither disabled nor demoted (409), and an admin cannot disable themselves (403)."""
-    account = service().update_user(
-        user_id,
-        roles=parse_roles(body.roles) if body.roles is not None else None,
-        disabled=body.disabled,
-        name=body.name,
-        rename="name" in body.model_fields_set,
-        actor_id=context.principal.get().subject,
+    update = identity_pb2.UpdateUserRequest(
+        id=str(user_id),
+        set_roles=body.roles is not None,
+        roles=body.roles or [],
+        set_name="name" in body.model_fields_set,
+        name=body.name or "",
     )
-    return _json(user_to_json(account))
+    if body.disabled is not None:
+        update.disabled = body.disabled
+    return _json(user_to_json(call("UpdateUser", update, identity_pb2.User)))
 
 
 # -- machine clients --------------------------------------------------------------------------
@@ -409,8 +434,9 @@ def update_user(user_id: UUID, body: schemas.UserPatch) -> Response:
 def create_client(body: schemas.ClientCreate) -> Response:
     """For an enterprise system: it gets tokens with `grant_type=client_credentials` and the
     secret answered here, which is not stored and cannot be shown again."""
-    created = service().create_client(body.name, frozenset(Scope(s) for s in body.scopes))
-    payload = client_to_json(created.client) | {"client_secret": created.secret}
+    create = identity_pb2.CreateClientRequest(name=body.name, scopes=body.scopes)
+    created = call("CreateClient", create, identity_pb2.CreateClientResponse)
+    payload = client_to_json(created.client) | {"client_secret": created.client_secret}
     return _json(payload, 201, headers={"Cache-Control": "no-store"})
 
 
@@ -420,7 +446,10 @@ def create_client(body: schemas.ClientCreate) -> Response:
     responses={200: Answer("Every machine client, newest first", schemas.ClientList)},
 )  # fmt: skip
 def list_clients() -> Response:
-    return _json({"items": [client_to_json(client) for client in service().list_clients()]})
+    listing = call(
+        "ListClients", identity_pb2.ListClientsRequest(), identity_pb2.ListClientsResponse
+    )
+    return _json({"items": [client_to_json(client) for client in listing.clients]})
 
 
 @operation(
@@ -430,7 +459,8 @@ def list_clients() -> Response:
 )  # fmt: skip
 def revoke_client(client_id: UUID) -> Response:
     """No token is issued to it any more; those it has expire within minutes."""
-    return _json(client_to_json(service().revoke_client(client_id)))
+    revoke = identity_pb2.RevokeClientRequest(client_id=str(client_id))
+    return _json(client_to_json(call("RevokeClient", revoke, identity_pb2.Client)))
 
 
 # -- signing keys -----------------------------------------------------------------------------
@@ -444,7 +474,8 @@ def revoke_client(client_id: UUID) -> Response:
 def rotate_keys() -> Response:
     """A new key signs from now on. The previous one stays in the JWKS until every token it
     signed has expired, so nobody is logged out."""
-    return _json(key_to_json(service().rotate_keys()), 201)
+    key = call("RotateKeys", identity_pb2.RotateKeysRequest(), identity_pb2.SigningKey)
+    return _json(key_to_json(key), 201)
 
 
 @operation(
@@ -453,7 +484,8 @@ def rotate_keys() -> Response:
     responses={200: Answer("Every signing key, newest first", schemas.SigningKeyList)},
 )  # fmt: skip
 def list_keys() -> Response:
-    return _json({"items": [key_to_json(key) for key in service().list_keys()]})
+    listing = call("ListKeys", identity_pb2.ListKeysRequest(), identity_pb2.ListKeysResponse)
+    return _json({"items": [key_to_json(key) for key in listing.keys]})
 
 
 # -- customer portal --------------------------------------------------------------------------
@@ -475,20 +507,27 @@ def register(body: schemas.Registration) -> Response:
     token with `grant_type=password`. An email or phone that belongs to a customer already,
     or an email with a login, is a 409 (without saying whose); a blacklisted email or phone
     cannot register (403)."""
-    profile = ProfileFields(
+    customer = customer_pb2.Customer(
         name=body.name,
         email=str(body.email),
         phone=body.phone,
-        region=body.region,
-        city=body.city,
-        birth_date=body.birth_date.isoformat() if body.birth_date else None,
-        gender=body.gender,
-        preferences=body.preferences,
+        region=body.region or "",
+        city=body.city or "",
+        birth_date=body.birth_date.isoformat() if body.birth_date else "",
+        gender=(
+            customer_pb2.Gender.Value(f"GENDER_{body.gender.upper()}")
+            if body.gender
+            else customer_pb2.GENDER_UNSPECIFIED
+        ),
+        preferences=body.preferences or {},
     )
-    directory = BackendCustomerDirectory(backends().customers)
-    registration = service().register_customer(body.password, profile, directory)
+    register = identity_pb2.RegisterRequest(password=body.password, customer=customer)
+    registration = call("Register", register, identity_pb2.RegisterResponse)
     response = _json(
-        {"account": user_to_json(registration.user), "customer": registration.customer.record},
+        {
+            "account": user_to_json(registration.account),
+            "customer": routes.CODEC.to_json(registration.customer),
+        },
         201,
     )
     response.headers["Location"] = url_for(".own_record")
@@ -503,7 +542,7 @@ def _own_customer_id() -> str:
 
 
 def _customer_reply(customer: Any) -> Response:
-    response = _json(mapping.customer_to_json(customer))
+    response = _json(routes.CODEC.to_json(customer))
     response.set_etag(str(customer.version))
     return response
 
@@ -515,8 +554,8 @@ def _customer_reply(customer: Any) -> Response:
                            headers=("ETag",))},
 )  # fmt: skip
 def own_record() -> Response:
-    request_ = mapping.get_customer_request(_own_customer_id())
-    return _customer_reply(backends().customers.get_customer(request_))
+    request_ = customer_pb2.GetCustomerRequest(id=_own_customer_id())
+    return _customer_reply(backends().call(CUSTOMERS.methods_by_name["GetCustomer"], request_))
 
 
 @operation(
@@ -528,11 +567,9 @@ def own_record() -> Response:
                            headers=("ETag",))},
     problems=[409],
 )  # fmt: skip
-def change_own_record(body: schemas.ProfilePatch) -> Response:
+def change_own_record() -> Response:
     """Profile fields only (name, phone, region, city, birth date, gender, preferences); any
     other field is refused (422)."""
-    changes = {name: getattr(body, name) for name in body.model_fields_set}
-    patch = api_schemas.CustomerPatch.model_validate(changes)
-    version = inputs.expected_version(body.version)
-    update = mapping.update_customer_request(_own_customer_id(), patch, version)
-    return _customer_reply(backends().customers.update_customer(update))
+    return gateway.serve(
+        routes.CODEC, routes.OWN_RECORD_UPDATE, {"customer_id": _own_customer_id()}
+    )

@@ -3,8 +3,9 @@ is called. Not JSON -> 415; broken JSON -> 400; invalid fields -> 422; too large
 
 from __future__ import annotations
 
+import json
 import re
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import request
 from pydantic import BaseModel, ValidationError
@@ -24,13 +25,32 @@ def _is_json(mimetype: str) -> bool:
     )
 
 
-def body(model: type[M], *, optional: bool = False) -> M:
-    """The JSON body as `model`. With `optional`, an absent body means {}."""
+def _json_bytes(*, optional: bool) -> bytes | None:
+    """The body's bytes; None for an absent `optional` body."""
     data = request.get_data(cache=True)  # 413 beyond MAX_CONTENT_LENGTH; kept for idempotency
     if optional and not data:
-        return model.model_validate({})
+        return None
     if not _is_json(request.mimetype):
         raise UnsupportedMediaType("send the body as application/json")
+    return data
+
+
+def json_document(*, optional: bool = False) -> Any:
+    """The JSON body, parsed. With `optional`, an absent body means {}."""
+    data = _json_bytes(optional=optional)
+    if data is None:
+        return {}
+    try:
+        return json.loads(data)
+    except ValueError as exc:  # broken JSON, or bytes that are not UTF-8
+        raise Problem(400, f"the body is not valid JSON: {exc}") from None
+
+
+def body(model: type[M], *, optional: bool = False) -> M:
+    """The JSON body as `model`. With `optional`, an absent body means {}."""
+    data = _json_bytes(optional=optional)
+    if data is None:
+        return model.model_validate({})
     try:
         return model.model_validate_json(data)
     except ValidationError as exc:
@@ -40,13 +60,18 @@ def body(model: type[M], *, optional: bool = False) -> M:
         raise from_validation_error(exc) from None
 
 
-def query(model: type[M]) -> M:
-    """The query string as `model`; an empty parameter counts as absent."""
+def query_arguments() -> dict[str, str]:
+    """The query string's parameters, each given once; an empty parameter counts as absent."""
     repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
     if repeated:
         raise invalid([FieldError(name, "give this parameter once") for name in repeated])
+    return {k: v for k, v in request.args.items() if v != ""}
+
+
+def query(model: type[M]) -> M:
+    """The query string as `model`."""
     try:
-        return model.model_validate({k: v for k, v in request.args.items() if v != ""})
+        return model.model_validate(query_arguments())
     except ValidationError as exc:
         raise from_validation_error(exc) from None
 

@@ -1,8 +1,9 @@
 """The OpenAPI 3.1 document at /openapi.json, and the docs page at /docs.
 
-The document is generated from the route declarations (operations.py) and the pydantic models
-that validate the requests (`model_json_schema`, refs into `components/schemas`), once per
-app, on the first request for it. Every error is documented as `application/problem+json`.
+The document is generated from the route declarations (operations.py), once per app, on the
+first request for it: the routes of the table (routes.py) from the proto descriptors and their
+rules (message_schemas.py), the hand-written ones from the pydantic models that validate their
+requests (`model_json_schema`). Schemas are refs into `components/schemas`. Every error is documented as `application/problem+json`.
 
 The docs page is Swagger UI 5 from the swagger-ui-py package's own static files (no CDN; the
 Content-Security-Policy lets the page load only its own files). Swagger UI 5 reads OpenAPI 3.1,
@@ -19,14 +20,17 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from crm_platform.auth import Allow
+from crm_platform.access import Allow
+from crm_platform import validation
 from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
+from google.protobuf.descriptor import Descriptor
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from crm_portal import schemas
 from crm_portal.config import MAX_BODY_BYTES
-from crm_portal.entrypoints.http import limits, operations
+from crm_portal.entrypoints.http import limits, operations, routes
+from crm_portal.entrypoints.http.message_schemas import MessageSchemas
 from crm_portal.entrypoints.http.observability import route_template
 from crm_portal.entrypoints.http.operations import PUBLIC, Answer, Operation
 from crm_portal.entrypoints.http.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
@@ -97,9 +101,10 @@ _PROBLEM_DESCRIPTIONS = {
 def _problem_statuses(op: Operation, path: str) -> list[int]:
     statuses = {500}
     statuses.update(op.problems)
-    if op.query is not None or op.body is not None or op.headers or op.idempotent:
+    has_body = op.body is not None or (op.route is not None and op.route.body is not None)
+    if op.query is not None or has_body or op.headers or op.idempotent or op.route is not None:
         statuses.add(422)
-    if op.body is not None:
+    if has_body:
         statuses.update({400, 413, 415})
     if not op.public:
         statuses.update({401, 403})
@@ -221,9 +226,10 @@ def build(app: Flask) -> dict[str, Any]:
         if op.body is not None:
             collected.want(op.body, "validation")
         for answer in op.responses.values():
-            if answer.model is not None:
+            if isinstance(answer.model, type):
                 collected.want(answer.model, "serialization")
     refs = collected.build()
+    messages = MessageSchemas(routes.CODEC)
 
     paths: dict[str, dict[str, Any]] = {}
     scopes: set[str] = set()
@@ -259,6 +265,8 @@ def build(app: Flask) -> dict[str, Any]:
             if variable.name in op.path_params:
                 parameter["description"] = op.path_params[variable.name]
             parameters.append(parameter)
+        if op.route is not None:
+            parameters.extend(_route_parameters(messages, op.route))
         if op.query is not None:
             query_parameters, defs = _query_parameters(op.query)
             collected.components.update(defs)
@@ -286,7 +294,12 @@ def build(app: Flask) -> dict[str, Any]:
             if op.form:
                 content["application/x-www-form-urlencoded"] = {"schema": body_schema}
             item["requestBody"] = {"required": op.body_required, "content": content}
-        item["responses"] = _responses(op, path, refs)
+        if op.route is not None and op.route.body is not None:
+            item["requestBody"] = {
+                "required": op.route.body_required,
+                "content": {"application/json": {"schema": messages.body(op.route)}},
+            }
+        item["responses"] = _responses(op, path, refs, messages)
         if isinstance(op.allow, Allow):
             scopes.update(op.allow.scopes)
             item["security"] = [{"bearerAuth": []}, {"oauth2": sorted(op.allow.scopes)}]
@@ -309,7 +322,7 @@ def build(app: Flask) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": dict(sorted(collected.components.items())),
+            "schemas": dict(sorted({**collected.components, **messages.components}.items())),
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",
@@ -339,15 +352,35 @@ def _operation_id(op: Operation, path: str) -> str:
     return op.method.lower() + "_" + "_".join(w.replace("-", "_") for w in words if w)
 
 
+def _route_parameters(messages: MessageSchemas, route: Any) -> list[dict[str, Any]]:
+    """The query parameters of a gateway route, from its request's fields."""
+    parameters = []
+    for name, (_top, field) in route.query_fields(messages.codec).items():
+        schema = messages.request_field(field)
+        rules = validation.rules_of(field)
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": bool(rules is not None and rules.required),
+            "schema": schema,
+        }
+        description = schema.pop("description", None)
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
+
+
 def _responses(
     op: Operation,
     path: str,
     refs: dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]],
+    messages: MessageSchemas,
 ) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     limited = path.startswith(limits.API_PREFIX)
     for status, answer in sorted(op.responses.items()):
-        responses[str(status)] = _answer(answer, refs, limited=limited)
+        responses[str(status)] = _answer(answer, refs, messages, limited=limited)
     for status in _problem_statuses(op, path):
         responses.setdefault(str(status), _problem_response(status))
     responses["default"] = {
@@ -360,11 +393,14 @@ def _responses(
 def _answer(
     answer: Answer,
     refs: dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]],
+    messages: MessageSchemas,
     *,
     limited: bool,
 ) -> dict[str, Any]:
     documented: dict[str, Any] = {"description": answer.description}
-    if answer.model is not None:
+    if isinstance(answer.model, Descriptor):
+        documented["content"] = {answer.media_type: {"schema": messages.answer(answer.model)}}
+    elif answer.model is not None:
         documented["content"] = {
             answer.media_type: {"schema": refs[(answer.model, "serialization")]}
         }

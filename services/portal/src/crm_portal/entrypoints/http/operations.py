@@ -43,11 +43,13 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 from crm_platform import context
-from crm_platform.auth import Allow
+from crm_platform.access import PUBLIC as PUBLIC  # the routes declare it from here
+from crm_platform.access import Allow, Public
 from flask import Blueprint, Flask, current_app, g, request
+from google.protobuf.descriptor import Descriptor
 from pydantic import BaseModel
 
 from crm_portal import schemas
@@ -60,22 +62,13 @@ OPERATION_ATTRIBUTE = "crm_operation"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-class Public:
-    """Anyone may call the route; no token is read."""
-
-    def __repr__(self) -> str:
-        return "PUBLIC"
-
-
-PUBLIC: Final = Public()
-
-
 @dataclass(frozen=True)
 class Answer:
-    """One documented success response: description, JSON body model, headers it sets."""
+    """One documented success response: description, JSON body (a pydantic model, or the
+    descriptor of a proto message answered as JSON by gateway.py), headers it sets."""
 
     description: str
-    model: type[BaseModel] | None = None
+    model: type[BaseModel] | Descriptor | None = None
     headers: tuple[str, ...] = ()
     media_type: str = "application/json"
 
@@ -98,6 +91,7 @@ class Operation:
     problems: tuple[int, ...] = ()  # further problem statuses the route answers
     documented: bool = True
     description: str | None = None
+    route: Any = None  # the gateway row (gateway.Route) a route of the table serves
 
     @property
     def public(self) -> bool:
@@ -122,6 +116,7 @@ def operation(
     path_params: Mapping[str, str] | None = None,
     problems: Iterable[int] = (),
     documented: bool = True,
+    route: Any = None,
 ) -> Callable[[F], F]:
     """Declare and register a route; see the module docstring."""
     method = method.upper()
@@ -146,6 +141,7 @@ def operation(
             problems=tuple(problems),
             documented=documented,
             description=inspect.getdoc(view),
+            route=route,
         )
         parameters = inspect.signature(view).parameters
         wants_body = "body" in parameters

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -19,7 +20,6 @@ from flask import Flask, Response, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from crm_portal.adapters.mapping import json_field
 from crm_portal.config import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,14 @@ _FIXED_DETAIL = {
 }
 
 
-def from_status(details: grpc_errors.ErrorDetails) -> Problem:
+def _same(path: str) -> str:
+    return path
+
+
+def from_status(
+    details: grpc_errors.ErrorDetails, json_field: Callable[[str], str] = _same
+) -> Problem:
+    """`json_field`: the JSON name the client sent for a field path of the request message."""
     status, type_, title = _GRPC_STATUS.get(details.code, (502, "about:blank", None))
     problem = Problem(status, _FIXED_DETAIL.get(status, details.message), type=type_, title=title)
     if details.code == grpc.StatusCode.INVALID_ARGUMENT:
@@ -105,14 +112,14 @@ def from_status(details: grpc_errors.ErrorDetails) -> Problem:
     return problem
 
 
-def from_rpc_error(error: grpc.RpcError) -> Problem:
+def from_rpc_error(error: grpc.RpcError, json_field: Callable[[str], str] = _same) -> Problem:
     details = grpc_errors.details_of(error)
     if details.code not in _GRPC_STATUS or details.code in (
         grpc.StatusCode.UNAVAILABLE,
         grpc.StatusCode.DEADLINE_EXCEEDED,
     ):
         log.warning("backend call failed: %s %s", details.code.name, details.message[:300])
-    return from_status(details)
+    return from_status(details, json_field)
 
 
 def from_domain_error(error: errors.DomainError) -> Problem:

@@ -1,223 +1,142 @@
-"""The /api/v1 routes: read and validate the request, call a backend, answer JSON.
-
-Each route is declared with `operation` (see operations.py): its query and body models, its
-answers and who may call it, which also makes the OpenAPI document. Who may call what mirrors
-the backends' own tables (the customer and analytics services check again, and limit customers
-to their own record and timeline, partner users to the records assigned to their partner).
-
-A malformed customer id does not match a route (404), like an unknown one.
+"""The /api/v1 routes of the services behind the gateway: one row per route (gateway.py serves
+them all). Who may call a route is its RPC's `access` option; what a field may hold, its
+`rules`. A malformed customer id does not match a route (404), like an unknown one.
 """
 
 from __future__ import annotations
 
-from typing import Any, get_args
-from uuid import UUID
-
-from crm_platform.auth import Allow
+from crm_proto.crm.analytics.v1 import analytics_pb2
 from crm_proto.crm.customer.v1 import customer_pb2
-from flask import Blueprint, Response, current_app, jsonify, url_for
+from flask import Blueprint
+from google.protobuf.descriptor import MethodDescriptor
 
-from crm_portal import schemas
-from crm_portal.adapters import mapping
-from crm_portal.adapters.backends import Backends
-from crm_portal.entrypoints.http import inputs
-from crm_portal.entrypoints.http.operations import Answer, operation
+from crm_portal.adapters.messages import JsonCodec, enum_names
+from crm_portal.entrypoints.http import gateway
+from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route
 
-BACKENDS_KEY = "crm_portal.backends"
-CONSENT_CHANNELS = f"any({', '.join(get_args(schemas.ConsentChannelName))})"
+CUSTOMERS = customer_pb2.DESCRIPTOR.services_by_name["CustomerService"]
+ANALYTICS = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"]
 
-CUSTOMERS_READ = "customers:read"
-CUSTOMERS_WRITE = "customers:write"
-ANALYTICS_READ = "analytics:read"
-
-LEADS = {"admin", "manager"}  # everything
-FRONT_OFFICE = LEADS | {"sales_rep", "service_agent"}  # read and change customers
-READERS = FRONT_OFFICE | {"marketer", "analyst", "finance"}  # read customers
-
-READ_CUSTOMERS = Allow(roles=READERS, scopes={CUSTOMERS_READ})
-# a partner user lists the customers assigned to their partner (the service limits the list)
-LIST_CUSTOMERS = Allow(roles=READERS, scopes={CUSTOMERS_READ}, partners=True)
-CHANGE_CUSTOMERS = Allow(roles=FRONT_OFFICE, scopes={CUSTOMERS_WRITE})
-CURATE_CUSTOMERS = Allow(roles=LEADS, scopes={CUSTOMERS_WRITE})
-# a customer may read and change their own record and timeline, a partner user read those
-# assigned to their partner (the service checks whose)
-READ_OWN_CUSTOMER = Allow(roles=READERS, scopes={CUSTOMERS_READ}, customers=True, partners=True)
-CHANGE_OWN_CUSTOMER = Allow(roles=FRONT_OFFICE, scopes={CUSTOMERS_WRITE}, customers=True)
-SET_OWN_CONSENT = Allow(roles=FRONT_OFFICE | {"marketer"}, scopes={CUSTOMERS_WRITE}, customers=True)
-READ_ANALYTICS = Allow(
-    roles={"admin", "manager", "marketer", "analyst", "finance", "sales_rep"},
-    scopes={ANALYTICS_READ},
+CODEC = JsonCodec(
+    json_names={
+        "crm.customer.v1.Customer.acquisition_source": "source",
+        "crm.customer.v1.ListCustomersRequest.query": "q",
+    },
+    keyed={"crm.customer.v1.Customer.consents": "channel"},
 )
 
+# what a client writes of a customer; the service sets the rest
+CUSTOMER_FIELDS = (
+    "kind", "name", "email", "phone", "region", "city", "birth_date", "gender", "tags",
+    "preferences", "source", "owner_id", "partner_id",
+)  # fmt: skip
+# what a customer may change on their own record (the portal's /me)
+PROFILE_FIELDS = ("name", "phone", "region", "city", "birth_date", "gender", "preferences")
+CONSENT_CHANNELS = ", ".join(enum_names(customer_pb2.ConsentChannel.DESCRIPTOR))
+CUSTOMER = "/customers/<uuid:customer_id>"
 CUSTOMER_ID = {"customer_id": "the customer's id"}
-THE_CUSTOMER = Answer("The customer", schemas.Customer, headers=("ETag",))
-
-api = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def backends() -> Backends:
-    found: Backends = current_app.extensions[BACKENDS_KEY]
-    return found
+BY_ID = {"customer_id": "id"}
+TAGS = ("customers",)
 
 
-def _json(payload: dict[str, Any], status: int = 200) -> Response:
-    response = jsonify(payload)
-    response.status_code = status
-    return response
+def _customers(name: str) -> MethodDescriptor:
+    return CUSTOMERS.methods_by_name[name]
 
 
-def _customer(customer: customer_pb2.Customer, status: int = 200) -> Response:
-    response = _json(mapping.customer_to_json(customer), status)
-    response.set_etag(str(customer.version))  # If-Match on PATCH makes the next change safe
-    return response
-
-
-@operation(
-    api, "POST", "/customers",
-    summary="Create a customer", tags=["customers"], allow=CHANGE_CUSTOMERS,
-    body=schemas.CustomerCreate, idempotent=True,
-    responses={201: Answer("The new customer", schemas.Customer, headers=("Location", "ETag"))},
-    problems=[409],
+ROUTES = (
+    Route(
+        "POST", "/customers", _customers("CreateCustomer"),
+        summary="Create a customer", answer="The new customer", tags=TAGS,
+        description="A duplicate (same email or phone) is a 409 naming the `existing_id`.",
+        body="customer", writable=CUSTOMER_FIELDS, status=201, location="get_customer",
+        idempotent=True, problems=(409,),
+    ),
+    Route(
+        "GET", "/customers", _customers("ListCustomers"),
+        summary="List customers", answer="A page of customers", tags=TAGS,
+        description="Filtered by region, tag, source, partner and a search text; "
+        "`next_page_token` pages on. A partner user's list holds only the customers assigned "
+        "to their partner.",
+    ),
+    Route(
+        "GET", CUSTOMER, _customers("GetCustomer"),
+        summary="Get a customer", answer="The customer", tags=TAGS,
+        path=BY_ID, path_docs=CUSTOMER_ID,
+    ),
+    Route(
+        "PATCH", CUSTOMER, _customers("UpdateCustomer"),
+        summary="Change a customer", answer="The customer", tags=TAGS,
+        description="Only the fields present change; null clears a field that may be empty. "
+        "`version` (or If-Match) makes the change conditional on the customer's version.",
+        path={"customer_id": "customer.id"}, path_docs=CUSTOMER_ID,
+        body="customer", writable=CUSTOMER_FIELDS, mask="update_mask",
+        version="expected_version", problems=(409,),
+    ),
+    Route(
+        "POST", f"{CUSTOMER}/merge", _customers("MergeCustomers"),
+        summary="Merge a customer into this one", answer="The surviving customer", tags=TAGS,
+        description='Body `{"merged_id": "<uuid>"}`: that customer is merged into this one, '
+        "which survives.",
+        path={"customer_id": "survivor_id"}, path_docs={"customer_id": "the customer that survives"},
+        body=WHOLE_REQUEST, idempotent=True, problems=(409,),
+    ),
+    Route(
+        "POST", "/customers/recognize", _customers("RecognizeCustomer"),
+        summary="Recognize a customer by email or phone", answer="New, returning or blacklisted",
+        tags=TAGS, body=WHOLE_REQUEST, idempotent=True, reads=True,
+    ),
+    Route(
+        "POST", f"{CUSTOMER}/blacklist", _customers("BlacklistCustomer"),
+        summary="Blacklist a customer", answer="The customer", tags=TAGS,
+        path=BY_ID, path_docs=CUSTOMER_ID, body=WHOLE_REQUEST, idempotent=True, problems=(409,),
+    ),
+    Route(
+        "POST", f"{CUSTOMER}/unblacklist", _customers("UnblacklistCustomer"),
+        summary="Lift a customer's blacklisting", answer="The customer", tags=TAGS,
+        path=BY_ID, path_docs=CUSTOMER_ID, body=WHOLE_REQUEST, body_required=False,
+        idempotent=True, problems=(409,),
+    ),
+    Route(
+        "PUT", f"{CUSTOMER}/consents/<any({CONSENT_CHANNELS}):channel>", _customers("SetConsent"),
+        summary="Grant or withdraw consent on a channel", answer="The customer", tags=TAGS,
+        path={"customer_id": "id", "channel": "channel"},
+        path_docs={**CUSTOMER_ID, "channel": "the contact channel"},
+        body=WHOLE_REQUEST, problems=(409,),
+    ),
+    Route(
+        "GET", f"{CUSTOMER}/timeline", _customers("ListInteractions"),
+        summary="List a customer's interactions", answer="A page of interactions, newest first",
+        tags=TAGS, path={"customer_id": "customer_id"}, path_docs=CUSTOMER_ID,
+    ),
+    Route(
+        "POST", f"{CUSTOMER}/timeline", _customers("LogInteraction"),
+        summary="Log an interaction with a customer", answer="The interaction", tags=TAGS,
+        path={"customer_id": "customer_id"}, path_docs=CUSTOMER_ID,
+        body=WHOLE_REQUEST, status=201, idempotent=True, problems=(409,),
+    ),
+    Route(
+        "GET", "/analytics/segments/demographics",
+        ANALYTICS.methods_by_name["GetDemographicSegments"],
+        summary="Customers by region, gender, age band and source", answer="Counts per segment",
+        tags=("analytics",),
+    ),
 )  # fmt: skip
-def create_customer(body: schemas.CustomerCreate) -> Response:
-    """A duplicate (same email or phone) is a 409 naming the `existing_id`."""
-    customer = backends().customers.create_customer(
-        mapping.create_customer_request(body, inputs.idempotency_key())
-    )
-    response = _customer(customer, 201)
-    response.headers["Location"] = url_for(".get_customer", customer_id=customer.id)
-    return response
 
-
-@operation(
-    api, "GET", "/customers",
-    summary="List customers", tags=["customers"], allow=LIST_CUSTOMERS,
-    query=schemas.CustomerListQuery,
-    responses={200: Answer("A page of customers", schemas.CustomerPage)},
+# the customer's own record (the portal's /me): the id is the caller's, not the path's
+OWN_RECORD_UPDATE = Route(
+    "PATCH", "/portal/me", _customers("UpdateCustomer"),
+    summary="Change my customer record", answer="The caller's customer record",
+    path={"customer_id": "customer.id"}, body="customer", writable=PROFILE_FIELDS,
+    mask="update_mask", version="expected_version",
 )  # fmt: skip
-def list_customers(query: schemas.CustomerListQuery) -> Response:
-    """Filtered by region, tag, source, partner and a search text; `next_page_token` pages
-    on. A partner user's list holds only the customers assigned to their partner."""
-    page = backends().customers.list_customers(mapping.list_customers_request(query))
-    return _json(mapping.customer_page_to_json(page))
+
+# the methods that change nothing: retried on UNAVAILABLE, given the shorter deadline
+READS = tuple(route.rpc for route in ROUTES if route.is_read)
 
 
-@operation(
-    api, "GET", "/customers/<uuid:customer_id>",
-    summary="Get a customer", tags=["customers"], allow=READ_OWN_CUSTOMER,
-    path_params=CUSTOMER_ID, responses={200: THE_CUSTOMER},
-)  # fmt: skip
-def get_customer(customer_id: UUID) -> Response:
-    customer = backends().customers.get_customer(mapping.get_customer_request(str(customer_id)))
-    return _customer(customer)
 
-
-@operation(
-    api, "PATCH", "/customers/<uuid:customer_id>",
-    summary="Change a customer", tags=["customers"], allow=CHANGE_OWN_CUSTOMER,
-    path_params=CUSTOMER_ID, body=schemas.CustomerPatch,
-    headers={"If-Match": 'the ETag of the version to change (e.g. "3"): 409 when it moved on'},
-    responses={200: THE_CUSTOMER}, problems=[409],
-)  # fmt: skip
-def update_customer(customer_id: UUID, body: schemas.CustomerPatch) -> Response:
-    """Only the fields present change; null clears a field that may be empty."""
-    version = inputs.expected_version(body.version)
-    update = mapping.update_customer_request(str(customer_id), body, version)
-    return _customer(backends().customers.update_customer(update))
-
-
-@operation(
-    api, "POST", "/customers/<uuid:customer_id>/merge",
-    summary="Merge a customer into this one", tags=["customers"], allow=CURATE_CUSTOMERS,
-    path_params={"customer_id": "the customer that survives"}, body=schemas.MergeRequest,
-    responses={200: Answer("The surviving customer", schemas.Customer, headers=("ETag",))},
-    problems=[409], idempotent=True,
-)  # fmt: skip
-def merge_customers(customer_id: UUID, body: schemas.MergeRequest) -> Response:
-    """Body `{"merged_id": "<uuid>"}`: that customer is merged into this one, which survives."""
-    merge = mapping.merge_request(str(customer_id), body)
-    return _customer(backends().customers.merge_customers(merge))
-
-
-@operation(
-    api, "POST", "/customers/recognize",
-    summary="Recognize a customer by email or phone", tags=["customers"],
-    allow=READ_CUSTOMERS, body=schemas.RecognizeRequest,
-    idempotent=True, responses={200: Answer("New, returning or blacklisted", schemas.Recognition)},
-)  # fmt: skip
-def recognize_customer(body: schemas.RecognizeRequest) -> Response:
-    recognized = backends().customers.recognize_customer(mapping.recognize_request(body))
-    return _json(mapping.recognition_to_json(recognized))
-
-
-@operation(
-    api, "POST", "/customers/<uuid:customer_id>/blacklist",
-    summary="Blacklist a customer", tags=["customers"], allow=CURATE_CUSTOMERS,
-    path_params=CUSTOMER_ID, body=schemas.BlacklistRequest,
-    responses={200: THE_CUSTOMER}, problems=[409], idempotent=True,
-)  # fmt: skip
-def blacklist_customer(customer_id: UUID, body: schemas.BlacklistRequest) -> Response:
-    blacklist = mapping.blacklist_request(str(customer_id), body)
-    return _customer(backends().customers.blacklist_customer(blacklist))
-
-
-@operation(
-    api, "POST", "/customers/<uuid:customer_id>/unblacklist",
-    summary="Lift a customer's blacklisting", tags=["customers"], allow=CURATE_CUSTOMERS,
-    path_params=CUSTOMER_ID, body=schemas.UnblacklistRequest, body_required=False,
-    responses={200: THE_CUSTOMER}, problems=[409], idempotent=True,
-)  # fmt: skip
-def unblacklist_customer(customer_id: UUID, body: schemas.UnblacklistRequest) -> Response:
-    """The body (a `reason`) is optional."""
-    unblacklist = mapping.unblacklist_request(str(customer_id), body)
-    return _customer(backends().customers.unblacklist_customer(unblacklist))
-
-
-@operation(
-    api, "PUT", f"/customers/<uuid:customer_id>/consents/<{CONSENT_CHANNELS}:channel>",
-    summary="Grant or withdraw consent on a channel", tags=["customers"],
-    allow=SET_OWN_CONSENT, body=schemas.ConsentRequest,
-    path_params={**CUSTOMER_ID, "channel": "the contact channel"},
-    responses={200: THE_CUSTOMER}, problems=[409],
-)  # fmt: skip
-def set_consent(customer_id: UUID, channel: str, body: schemas.ConsentRequest) -> Response:
-    consent = mapping.consent_request(str(customer_id), channel, body)
-    return _customer(backends().customers.set_consent(consent))
-
-
-@operation(
-    api, "GET", "/customers/<uuid:customer_id>/timeline",
-    summary="List a customer's interactions", tags=["customers"], allow=READ_OWN_CUSTOMER,
-    path_params=CUSTOMER_ID, query=schemas.PageQuery,
-    responses={200: Answer("A page of interactions, newest first", schemas.InteractionPage)},
-)  # fmt: skip
-def list_interactions(customer_id: UUID, query: schemas.PageQuery) -> Response:
-    page = backends().customers.list_interactions(
-        mapping.list_interactions_request(str(customer_id), query)
-    )
-    return _json(mapping.interaction_page_to_json(page))
-
-
-@operation(
-    api, "POST", "/customers/<uuid:customer_id>/timeline",
-    summary="Log an interaction with a customer", tags=["customers"],
-    allow=CHANGE_OWN_CUSTOMER, path_params=CUSTOMER_ID, body=schemas.InteractionCreate,
-    responses={201: Answer("The interaction", schemas.Interaction)},
-    problems=[409], idempotent=True,
-)  # fmt: skip
-def log_interaction(customer_id: UUID, body: schemas.InteractionCreate) -> Response:
-    interaction = backends().customers.log_interaction(
-        mapping.log_interaction_request(str(customer_id), body)
-    )
-    return _json(mapping.interaction_to_json(interaction), 201)
-
-
-@operation(
-    api, "GET", "/analytics/segments/demographics",
-    summary="Customers by region, gender, age band and source", tags=["analytics"],
-    allow=READ_ANALYTICS,
-    responses={200: Answer("Counts per segment", schemas.DemographicSegments)},
-)  # fmt: skip
-def demographic_segments() -> Response:
-    segments = backends().analytics.get_demographic_segments(mapping.segments_request())
-    return _json(mapping.segments_to_json(segments))
+def blueprint() -> Blueprint:
+    """The /api/v1 routes, for one app."""
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+    gateway.register(api, CODEC, ROUTES)
+    return api
