@@ -23,7 +23,7 @@ from crm_platform.testing.tokens import (
     staff_token,
 )
 from crm_portal.adapters.backends import Backends
-from crm_portal.config import PortalConfig
+from crm_portal.config import SERVICE_NAME, PortalSettings
 from crm_portal.entrypoints.http import idempotency
 from crm_portal.entrypoints.http.app import create_app
 from crm_portal.entrypoints.http.idempotency import MemoryStore, Record, RedisStore
@@ -217,16 +217,20 @@ def test_probes_and_docs_are_not_limited(limited: Flask) -> None:
 
 
 def test_the_rate_limit_is_configured_from_the_environment() -> None:
-    assert PortalConfig.from_env({}).rate_limit == "600/minute"
-    assert PortalConfig.from_env({}).redis_url is None
-    config = PortalConfig.from_env(
-        {"CRM_PORTAL_RATE_LIMIT": "20/second;5000/hour", "CRM_REDIS_URL": "redis://cache:6379/0"}
+    defaults = PortalSettings.from_env(SERVICE_NAME, {})
+    assert (defaults.rate_limit, defaults.redis_url) == ("600/minute", None)
+    settings = PortalSettings.from_env(
+        SERVICE_NAME,
+        {"CRM_PORTAL_RATE_LIMIT": "20/second;5000/hour", "CRM_REDIS_URL": "redis://cache:6379/0"},
     )
-    assert (config.rate_limit, config.redis_url) == ("20/second;5000/hour", "redis://cache:6379/0")
+    assert (settings.rate_limit, settings.redis_url) == (
+        "20/second;5000/hour",
+        "redis://cache:6379/0",
+    )
     with pytest.raises(ConfigurationError, match="CRM_PORTAL_RATE_LIMIT"):
-        PortalConfig.from_env({"CRM_PORTAL_RATE_LIMIT": "lots"})
+        PortalSettings.from_env(SERVICE_NAME, {"CRM_PORTAL_RATE_LIMIT": "lots"})
     with pytest.raises(ConfigurationError, match="CRM_REDIS_URL"):
-        PortalConfig.from_env({"CRM_REDIS_URL": "http://cache"})
+        PortalSettings.from_env(SERVICE_NAME, {"CRM_REDIS_URL": "http://cache"})
 
 
 # -- Idempotency-Key ----------------------------------------------------------------------------

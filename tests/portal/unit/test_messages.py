@@ -54,8 +54,9 @@ def test_empty_proto_fields_are_null_in_json() -> None:
     answer = CODEC.to_json(customer_pb2.Customer(id=CUSTOMER_ID, name="Wang"))
 
     assert (answer["tags"], answer["preferences"], answer["consents"]) == ([], {}, {})
-    for field in ("kind", "email", "phone", "region", "city", "birth_date", "gender", "source",
-                  "owner_id", "partner_id", "blacklist_reason", "merged_into_id", "created_at"):  # fmt: skip
+    empty = "kind email phone region city birth_date gender source owner_id partner_id"
+    empty += " blacklist_reason merged_into_id created_at"
+    for field in empty.split():
         assert answer[field] is None, field
     assert answer["version"] == 0
 

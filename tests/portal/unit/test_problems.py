@@ -1,4 +1,6 @@
-"""Errors answer RFC 9457 problem+json; invalid requests never reach a backend."""
+"""Errors answer RFC 9457 problem+json; what the contract's rules refuse never reaches a
+backend. What only a service can judge (a name on create, phone syntax, ...) is refused by the
+service itself: tests/portal/integration/test_customer_routes_refuse.py."""
 
 from __future__ import annotations
 
@@ -54,34 +56,28 @@ INVALID_REQUESTS: list[tuple[str, str, dict[str, Any], int, list[str] | None]] =
         CUSTOMERS,
         js({"name": "Li", "email": "li@example.com", "tags": ["a\u0000b"]}),
         422,
-        ["tags"],
+        ["tags[0]"],
     ),
     ("post", CUSTOMERS, raw("[" + " " * (1024 * 1024) + "]"), 413, None),
     ("post", CUSTOMERS, raw("name=x", "text/plain"), 415, None),
     ("post", CUSTOMERS, {"data": "{}"}, 415, None),
-    ("post", CUSTOMERS, js({}), 422, ["name"]),
     ("post", CUSTOMERS, js([]), 422, [""]),
     ("post", CUSTOMERS, js({"name": "A", "colour": "red"}), 422, ["colour"]),
-    ("post", CUSTOMERS, js({"name": "A", "email": "not-an-email"}), 422, ["email"]),
     ("post", CUSTOMERS, js({"name": "A", "source": "SALES_REP"}), 422, ["source"]),
     ("post", CUSTOMERS, js({"name": "A", "gender": "f"}), 422, ["gender"]),
     ("post", CUSTOMERS, js({"name": "A", "birth_date": "01/04/1990"}), 422, ["birth_date"]),
-    ("post", CUSTOMERS, js({"name": "A", "birth_date": "2999-01-01"}), 422, ["birth_date"]),
     ("post", CUSTOMERS, js({"name": "x" * 201}), 422, ["name"]),
     ("post", CUSTOMERS, js({"name": "A", "tags": ["ok", ""]}), 422, ["tags[1]"]),
     ("post", CUSTOMERS, js({"name": "A", "tags": ["t"] * 51}), 422, ["tags"]),
-    ("post", CUSTOMERS, js({"name": "A", "phone": "call me"}), 422, ["phone"]),
     ("post", CUSTOMERS, js({"name": 5}), 422, ["name"]),
     ("post", f"{CUSTOMERS}?dry_run=1", js({"name": "A"}), 422, ["dry_run"]),
     ("post", CUSTOMERS, js({"name": "A"}, Idempotency_Key="a b"), 422, ["Idempotency-Key"]),
     ("patch", CUSTOMER_URL, js({}), 422, [""]),
     ("patch", CUSTOMER_URL, js({"version": 3}), 422, [""]),
-    ("patch", CUSTOMER_URL, js({"name": None}), 422, ["name"]),
     ("patch", CUSTOMER_URL, js({"id": OTHER_ID}), 422, ["id"]),
     ("patch", CUSTOMER_URL, js({"name": "A"}, If_Match='W/"3"'), 422, ["If-Match"]),
     ("patch", CUSTOMER_URL, js({"name": "A", "version": 2}, If_Match='"3"'), 422, ["version"]),
-    ("get", f"{CUSTOMERS}?page_size=0", {}, 422, ["page_size"]),
-    ("get", f"{CUSTOMERS}?page_size=201", {}, 422, ["page_size"]),
+    ("get", f"{CUSTOMERS}?page_size=-1", {}, 422, ["page_size"]),
     ("get", f"{CUSTOMERS}?page_size=ten", {}, 422, ["page_size"]),
     ("get", f"{CUSTOMERS}?source=shop", {}, 422, ["source"]),
     ("get", f"{CUSTOMERS}?sort=name", {}, 422, ["sort"]),
@@ -89,8 +85,6 @@ INVALID_REQUESTS: list[tuple[str, str, dict[str, Any], int, list[str] | None]] =
     ("get", f"{CUSTOMER_URL}?expand=all", {}, 422, ["expand"]),
     ("post", f"{CUSTOMER_URL}/merge", js({"merged_id": "42"}), 422, ["merged_id"]),
     ("post", f"{CUSTOMER_URL}/merge", js({"id": OTHER_ID}), 422, ["merged_id", "id"]),
-    ("post", f"{CUSTOMERS}/recognize", js({}), 422, [""]),
-    ("post", f"{CUSTOMERS}/recognize", js({"email": "x@"}), 422, ["email"]),
     ("post", f"{CUSTOMER_URL}/blacklist", js({"reason": "  "}), 422, ["reason"]),
     ("post", f"{CUSTOMER_URL}/blacklist", js({}), 422, ["reason"]),
     ("post", f"{CUSTOMER_URL}/unblacklist", js({"reason": 1}), 422, ["reason"]),
@@ -165,7 +159,7 @@ def test_backend_validation_is_422_with_the_json_field_names(
             [
                 errors.FieldViolation("customer.acquisition_source", "is required"),
                 errors.FieldViolation("customer.phone", "is not a phone number"),
-                errors.FieldViolation("page.page_token", "is not a token this service issued"),
+                errors.FieldViolation('customer.preferences["lang"]', "is too long"),
             ]
         )
     )
@@ -176,7 +170,7 @@ def test_backend_validation_is_422_with_the_json_field_names(
     assert body["errors"] == [
         {"field": "source", "message": "is required"},
         {"field": "phone", "message": "is not a phone number"},
-        {"field": "page_token", "message": "is not a token this service issued"},
+        {"field": 'preferences["lang"]', "message": "is too long"},
     ]
 
 

@@ -17,7 +17,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 from crm_platform.settings import ConfigurationError
 from crm_platform.testing.processes import free_port
-from crm_portal.config import PortalConfig
+from crm_portal.config import SERVICE_NAME, PortalSettings
 from crm_portal.entrypoints import cli
 from crm_portal.entrypoints.gunicorn_server import (
     JsonLogger,
@@ -29,47 +29,61 @@ from flask import Flask
 
 
 def test_config_defaults() -> None:
-    config = PortalConfig.from_env({})
+    settings = PortalSettings.from_env(SERVICE_NAME, {})
 
-    assert (config.settings.port, config.settings.metrics_port) == (8080, 9107)
-    assert (config.workers, config.threads, config.graceful_timeout) == (2, 8, 30)
-    assert config.customer_target == "127.0.0.1:50051"
-    assert config.analytics_target == "127.0.0.1:50056"
+    assert (settings.port, settings.metrics_port) == (8080, 9107)
+    assert (settings.workers, settings.threads, settings.graceful_timeout) == (2, 8, 30)
+    assert settings.backend_targets == {
+        "customer": "127.0.0.1:50051",
+        "analytics": "127.0.0.1:50056",
+        "identity": "127.0.0.1:50057",
+    }
+    assert settings.login_limits == {}
 
 
 def test_config_from_environment() -> None:
-    config = PortalConfig.from_env(
+    settings = PortalSettings.from_env(
+        SERVICE_NAME,
         {
             "CRM_PORTAL_PORT": "18080",
             "CRM_PORTAL_METRICS_PORT": "19107",
             "CRM_PORTAL_WORKERS": "3",
             "CRM_PORTAL_THREADS": "4",
+            "CRM_PORTAL_LOGIN_LIMIT_PER_USERNAME": "3/minute",
             "CRM_CUSTOMER_GRPC_TARGET": "customer:50051",
             "CRM_ANALYTICS_GRPC_TARGET": "analytics:50056",
-        }
+        },
     )
 
-    assert (config.settings.port, config.settings.metrics_port) == (18080, 19107)
-    assert (config.workers, config.threads) == (3, 4)
-    assert (config.customer_target, config.analytics_target) == (
-        "customer:50051",
-        "analytics:50056",
-    )
+    assert (settings.port, settings.metrics_port) == (18080, 19107)
+    assert (settings.workers, settings.threads) == (3, 4)
+    assert settings.login_limits == {"CRM_PORTAL_LOGIN_LIMIT_PER_USERNAME": "3/minute"}
+    assert settings.backend_targets["customer"] == "customer:50051"
+    assert settings.backend_targets["analytics"] == "analytics:50056"
 
 
 @pytest.mark.parametrize("workers", ["0", "-1", "two"])
 def test_bad_worker_count_fails_fast(workers: str) -> None:
     with pytest.raises(ConfigurationError, match="CRM_PORTAL_WORKERS"):
-        PortalConfig.from_env({"CRM_PORTAL_WORKERS": workers})
+        PortalSettings.from_env(SERVICE_NAME, {"CRM_PORTAL_WORKERS": workers})
+
+
+@pytest.mark.parametrize(
+    "variable", ["CRM_PORTAL_RATE_LIMIT", "CRM_PORTAL_LOGIN_LIMIT_PER_ADDRESS"]
+)
+def test_a_bad_rate_limit_fails_fast_naming_its_variable(variable: str) -> None:
+    with pytest.raises(ConfigurationError, match=variable):
+        PortalSettings.from_env(SERVICE_NAME, {variable: "lots"})
 
 
 def test_gunicorn_is_configured_from_the_portal_config(tmp_path: Path) -> None:
-    config = PortalConfig.from_env(
-        {"CRM_PORTAL_PORT": "18080", "CRM_PORTAL_WORKERS": "3", "CRM_PORTAL_THREADS": "4"}
+    settings = PortalSettings.from_env(
+        SERVICE_NAME,
+        {"CRM_PORTAL_PORT": "18080", "CRM_PORTAL_WORKERS": "3", "CRM_PORTAL_THREADS": "4"},
     )
     metrics = MetricsEndpoint(19107, tmp_path, api_port=18080, remove_on_exit=False)
 
-    server = PortalServer(gunicorn_options(config, metrics), load_app=lambda: Flask(__name__))
+    server = PortalServer(gunicorn_options(settings, metrics), load_app=lambda: Flask(__name__))
 
     cfg = server.cfg
     assert cfg.bind == ["0.0.0.0:18080"]

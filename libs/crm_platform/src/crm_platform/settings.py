@@ -33,7 +33,6 @@ from crm_platform import registry
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_DATA_DIR = Path(".crm/data")
 # Access tokens (docs/decisions/0005-access-tokens.md)
-DEFAULT_JWKS_URL = "http://127.0.0.1:8080/.well-known/jwks.json"
 DEFAULT_JWT_ISSUER = "guanxi"
 DEFAULT_JWT_AUDIENCE = "guanxi-api"
 DATABASE_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://", "sqlite://")
@@ -82,9 +81,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="CRM_LOG_LEVEL")
     # the gRPC services of the registry -> host:port (CRM_<NAME>_GRPC_TARGET)
     grpc_targets: dict[str, str] = Field(default_factory=lambda: grpc_targets({}))
-    # where the public keys that sign access tokens come from: a JWKS file when set (tests,
-    # air-gapped setups), else the JWKS URL
-    jwks_url: str = Field(default=DEFAULT_JWKS_URL, validation_alias="CRM_JWKS_URL")
+    # the public keys that sign access tokens: from a JWKS file when set (tests), else from
+    # the identity service over gRPC
     jwks_file: Path | None = Field(default=None, validation_alias="CRM_JWKS_FILE")
     jwt_issuer: str = Field(
         default=DEFAULT_JWT_ISSUER, min_length=1, validation_alias="CRM_JWT_ISSUER"
@@ -113,7 +111,7 @@ class ServiceSettings(BaseSettings):
         Without a database URL the service uses SQLite under `CRM_DATA_DIR` (default
         .crm/data). Other services are reached at `CRM_<NAME>_GRPC_TARGET` (default
         127.0.0.1:<its port>). Access tokens are checked with the keys of `CRM_JWKS_FILE` when
-        set, else of `CRM_JWKS_URL`, for `CRM_JWT_ISSUER` and `CRM_JWT_AUDIENCE`.
+        set, else identity's (over gRPC), for `CRM_JWT_ISSUER` and `CRM_JWT_AUDIENCE`.
         """
         env = os.environ if environ is None else environ
         prefix = f"CRM_{service.upper()}_"
@@ -169,13 +167,6 @@ class ServiceSettings(BaseSettings):
     def _amqp_scheme(cls, value: str) -> str:
         if not value.startswith(("amqp://", "amqps://")):
             raise ValueError("must start with amqp:// or amqps://")
-        return value
-
-    @field_validator("jwks_url")
-    @classmethod
-    def _jwks_scheme(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
         return value
 
     @field_validator("log_level")

@@ -16,14 +16,11 @@ from uuid import UUID
 from crm_platform.paging import MAX_PAGE_SIZE
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 

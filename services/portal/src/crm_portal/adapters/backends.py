@@ -21,7 +21,7 @@ class Backend(Protocol):
 
 
 def service_name(service: ServiceDescriptor) -> str:
-    """The registry name of the service a proto service belongs to: crm.customer.v1.* -> customer."""
+    """The registry name of a proto service's owner: crm.customer.v1.* -> customer."""
     return service.full_name.split(".")[1]
 
 

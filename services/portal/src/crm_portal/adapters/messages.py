@@ -15,7 +15,7 @@ checked afterwards, on the message, by `crm_platform.validation`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +28,7 @@ Json = dict[str, Any]
 TIMESTAMP = "google.protobuf.Timestamp"
 PAGE_RESPONSE = "crm.common.v1.PageResponse"
 PAGE_ITEMS = "items"
-NEXT_PAGE_TOKEN = "next_page_token"
+NEXT_PAGE_TOKEN = "next_page_token"  # noqa: S105 - a field name
 
 _INT_RANGES = {
     FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
@@ -47,6 +47,25 @@ _INDEX = re.compile(r"^(?P<name>\w+)(?P<index>(?:\[[^\]]*\])*)$")
 
 
 # -- descriptors ----------------------------------------------------------------------------------
+
+
+def descriptor_of(message: Message) -> Descriptor:
+    """The message's descriptor, typed as the pure-Python one (upb's has the same interface)."""
+    found: Descriptor = message.DESCRIPTOR  # type: ignore[assignment]
+    return found
+
+
+def message_of(descriptor: FieldDescriptor) -> Descriptor:
+    """The message type of a message (or map) field."""
+    message = descriptor.message_type
+    assert message is not None, descriptor.full_name
+    return message
+
+
+def enum_of(descriptor: FieldDescriptor) -> EnumDescriptor:
+    enum = descriptor.enum_type
+    assert enum is not None, descriptor.full_name
+    return enum
 
 
 def is_map(descriptor: FieldDescriptor) -> bool:
@@ -93,7 +112,7 @@ def page_items(message: Descriptor) -> FieldDescriptor | None:
     return repeated[0] if len(repeated) == 1 and len(message.fields) == 2 else None
 
 
-# -- errors while reading ---------------------------------------------------------------------------
+# -- errors while reading -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -133,7 +152,7 @@ class JsonCodec:
     # -- proto -> JSON
 
     def to_json(self, message: Message) -> Json:
-        descriptor = message.DESCRIPTOR
+        descriptor = descriptor_of(message)
         items = page_items(descriptor)
         if items is not None:
             page = getattr(message, "page")  # noqa: B009 - a field name, known to exist
@@ -146,7 +165,7 @@ class JsonCodec:
     def _field_to_json(self, message: Message, descriptor: FieldDescriptor) -> Any:
         value = getattr(message, descriptor.name)
         if is_map(descriptor):
-            entry = descriptor.message_type.fields_by_name["value"]
+            entry = message_of(descriptor).fields_by_name["value"]
             return {key: self._value_to_json(entry, item) for key, item in value.items()}
         if is_repeated(descriptor):
             key = self.keyed.get(descriptor.full_name)
@@ -160,8 +179,8 @@ class JsonCodec:
     def _keyed_to_json(self, elements: Iterable[Message], key: str) -> Json:
         keyed: Json = {}
         for element in elements:
-            key_field = element.DESCRIPTOR.fields_by_name[key]
-            name = enum_to_json(key_field.enum_type, getattr(element, key))
+            key_field = descriptor_of(element).fields_by_name[key]
+            name = enum_to_json(enum_of(key_field), getattr(element, key))
             if name is not None:
                 rest = self.to_json(element)
                 rest.pop(self.name_of(key_field))
@@ -194,7 +213,7 @@ class JsonCodec:
         """Set `message`'s fields from `data` (JSON names); null leaves a field empty. Unknown
         fields (or ones outside `allowed`) and wrong types are added to `errors`. With `text`,
         the values are query-string text ("20" for 20, "true" for true)."""
-        by_name = self.fields_by_json_name(message.DESCRIPTOR)
+        by_name = self.fields_by_json_name(descriptor_of(message))
         if allowed is not None:
             by_name = {name: f for name, f in by_name.items() if name in set(allowed)}
         for name, value in data.items():
@@ -220,7 +239,7 @@ class JsonCodec:
             if not isinstance(value, dict):
                 errors.append(JsonError(where, "must be an object"))
                 return
-            entry = descriptor.message_type.fields_by_name["value"]
+            entry = message_of(descriptor).fields_by_name["value"]
             for key, item in value.items():
                 converted = self._converted(entry, item, f'{where}["{key}"]', errors, text=text)
                 if converted is not _MISSING:
@@ -231,7 +250,9 @@ class JsonCodec:
                 errors.append(JsonError(where, "must be a list"))
                 return
             for index, item in enumerate(value):
-                converted = self._converted(descriptor, item, f"{where}[{index}]", errors, text=text)
+                converted = self._converted(
+                    descriptor, item, f"{where}[{index}]", errors, text=text
+                )
                 if converted is not _MISSING:
                     if descriptor.message_type is not None:
                         target.add().CopyFrom(converted)
@@ -383,5 +404,7 @@ def renamed_path(
         leading = segments[:depth]
         proto_prefix = ".".join(name for name, _index in leading)
         if proto_prefix in prefixes and not any(index for _name, index in leading):
-            return ".".join(([prefixes[proto_prefix]] if prefixes[proto_prefix] else []) + names[depth:])
+            return ".".join(
+                ([prefixes[proto_prefix]] if prefixes[proto_prefix] else []) + names[depth:]
+            )
     return ".".join(names)

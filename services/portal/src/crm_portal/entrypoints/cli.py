@@ -3,7 +3,7 @@
 CRM_PORTAL_PORT (8080) and CRM_PORTAL_METRICS_PORT (9107); CRM_CUSTOMER_GRPC_TARGET,
 CRM_ANALYTICS_GRPC_TARGET and CRM_IDENTITY_GRPC_TARGET; CRM_PORTAL_WORKERS (2),
 CRM_PORTAL_THREADS (8), CRM_PORTAL_GRACEFUL_TIMEOUT (30 s); PROMETHEUS_MULTIPROC_DIR (a new
-temporary directory when unset); the login limits (see config.LIMIT_VARIABLES). Accounts,
+temporary directory when unset); the login limits (see config.PortalSettings). Accounts,
 tokens and keys are identity's (`crm-identity`). SIGTERM stops accepting connections and lets
 in-flight requests finish.
 """
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from crm_platform.logs import configure_logging
 from crm_platform.settings import ConfigurationError
 
-from crm_portal.config import SERVICE_NAME, PortalConfig
+from crm_portal.config import SERVICE_NAME, PortalSettings
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -57,15 +57,15 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     _parser().parse_args(argv)  # --help, and `api`: the one command
     try:
-        config = PortalConfig.from_env()
+        settings = PortalSettings.from_env(SERVICE_NAME)
     except ConfigurationError as exc:
         print(exc, file=sys.stderr)
         return 2
-    return _serve(config)
+    return _serve(settings)
 
 
-def _serve(config: PortalConfig) -> int:
-    configure_logging(SERVICE_NAME, config.settings.log_level)
+def _serve(settings: PortalSettings) -> int:
+    configure_logging(SERVICE_NAME, settings.log_level)
     metrics_dir, created = prepare_metrics_dir(os.environ)
     os.environ[MULTIPROC_ENV] = str(metrics_dir)
     # only now: prometheus_client reads PROMETHEUS_MULTIPROC_DIR when first imported
@@ -76,9 +76,9 @@ def _serve(config: PortalConfig) -> int:
     )
 
     metrics = MetricsEndpoint(
-        config.settings.metrics_port,
+        settings.metrics_port,
         metrics_dir,
-        api_port=config.settings.port,
+        api_port=settings.port,
         remove_on_exit=created,
     )
 
@@ -86,13 +86,11 @@ def _serve(config: PortalConfig) -> int:
         # in the worker, after the fork: the master holds no gRPC channel
         from crm_portal.bootstrap import build_app
 
-        return build_app(config)
+        return build_app(settings)
 
     log.info(
-        "portal: serving on port %d with %d workers x %d threads; customer at %s, analytics at "
-        "%s, identity at %s",
-        config.settings.port, config.workers, config.threads,
-        config.customer_target, config.analytics_target, config.identity_target,
+        "portal: serving on port %d with %d workers x %d threads; backends %s",
+        settings.port, settings.workers, settings.threads, settings.backend_targets,
     )  # fmt: skip
-    PortalServer(gunicorn_options(config, metrics), load_app).run()
+    PortalServer(gunicorn_options(settings, metrics), load_app).run()
     return 0

@@ -20,7 +20,7 @@ from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from prometheus_client import CollectorRegistry, multiprocess
 
-from crm_portal.config import PortalConfig
+from crm_portal.config import PortalSettings
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +81,18 @@ class MetricsEndpoint:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def gunicorn_options(config: PortalConfig, metrics: MetricsEndpoint) -> dict[str, Any]:
+def gunicorn_options(settings: PortalSettings, metrics: MetricsEndpoint) -> dict[str, Any]:
     return {
-        "bind": [f"0.0.0.0:{config.settings.port}"],
+        "bind": [f"0.0.0.0:{settings.port}"],
         "worker_class": "gthread",
-        "workers": config.workers,
-        "threads": config.threads,
-        "graceful_timeout": config.graceful_timeout,
+        "workers": settings.workers,
+        "threads": settings.threads,
+        "graceful_timeout": settings.graceful_timeout,
         "timeout": 30,  # a worker silent this long is restarted
         "keepalive": 5,
         "proc_name": "crm-portal",
         "logger_class": JsonLogger,
-        "loglevel": config.settings.log_level.lower(),
+        "loglevel": settings.log_level.lower(),
         "accesslog": None,  # the app logs each request itself, with the correlation id
         "control_socket_disable": True,  # no socket file: read-only filesystem, many instances
         "when_ready": metrics.when_ready,

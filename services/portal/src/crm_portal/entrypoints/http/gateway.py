@@ -42,6 +42,7 @@ from crm_portal.adapters.messages import (
     TIMESTAMP,
     JsonCodec,
     JsonError,
+    descriptor_of,
     renamed_path,
 )
 from crm_portal.entrypoints.http import inputs, operations, problems
@@ -119,7 +120,9 @@ class Route:
         bound.update(n for n in (self.mask, self.version, IDEMPOTENCY_KEY_FIELD) if n)
         return {name: f for name, f in by_name.items() if f.name not in bound}
 
-    def query_fields(self, codec: JsonCodec) -> dict[str, tuple[FieldDescriptor | None, FieldDescriptor]]:
+    def query_fields(
+        self, codec: JsonCodec
+    ) -> dict[str, tuple[FieldDescriptor | None, FieldDescriptor]]:
         """The query parameters, by name: (the top-level message field it is flattened from or
         None, the field it fills)."""
         if self.body is not None:
@@ -130,7 +133,11 @@ class Route:
             if top.name in bound:
                 continue
             nested = top.message_type
-            if nested is not None and nested.full_name != TIMESTAMP and not nested.GetOptions().map_entry:
+            if (
+                nested is not None
+                and nested.full_name != TIMESTAMP
+                and not nested.GetOptions().map_entry
+            ):
                 for inner in nested.fields:
                     found[codec.name_of(inner)] = (top, inner)
             else:
@@ -157,15 +164,21 @@ def _message_class(descriptor: Descriptor) -> type[Message]:
 
 
 def _set_path_parameters(
-    codec: JsonCodec, route: Route, request: Message, values: Mapping[str, Any], errors: list[JsonError]
+    codec: JsonCodec,
+    route: Route,
+    request: Message,
+    values: Mapping[str, Any],
+    errors: list[JsonError],
 ) -> None:
     for parameter, field_path in route.path.items():
         *parents, leaf = field_path.split(".")
         target = request
         for parent in parents:
             target = getattr(target, parent)
-        name = codec.name_of(target.DESCRIPTOR.fields_by_name[leaf])
-        codec.set_fields(target, {name: str(values[parameter])}, at=parameter, errors=errors, text=True)
+        name = codec.name_of(descriptor_of(target).fields_by_name[leaf])
+        codec.set_fields(
+            target, {name: str(values[parameter])}, at=parameter, errors=errors, text=True
+        )
 
 
 def _set_query(codec: JsonCodec, route: Route, request: Message, errors: list[JsonError]) -> None:
@@ -237,7 +250,10 @@ def read_request(codec: JsonCodec, route: Route, path_values: Mapping[str, Any])
         _set_query(codec, route, request, errors)
     else:
         if inputs.query_arguments():
-            errors.extend(JsonError(name, "is not a parameter of this route") for name in inputs.query_arguments())
+            errors.extend(
+                JsonError(name, "is not a parameter of this route")
+                for name in inputs.query_arguments()
+            )
         body_version = _set_body(codec, route, request, errors)
     if route.version is not None:
         version = inputs.expected_version(body_version)
@@ -289,7 +305,9 @@ def answer(codec: JsonCodec, route: Route, reply: Message, rows: Mapping[str, Ro
         response.set_etag(str(getattr(reply, VERSION_KEY)))
     if route.location is not None:
         reader = rows[route.location]
-        values = {parameter: getattr(reply, field_path) for parameter, field_path in reader.path.items()}
+        values = {
+            parameter: getattr(reply, field_path) for parameter, field_path in reader.path.items()
+        }
         response.headers["Location"] = url_for(f".{reader.name}", **values)
     return response
 
@@ -317,7 +335,9 @@ def register(blueprint: Blueprint, codec: JsonCodec, routes: tuple[Route, ...]) 
         view.__doc__ = route.description
         headers = {}
         if route.version is not None:
-            headers["If-Match"] = 'the ETag of the version to change (e.g. "3"): 409 when it moved on'
+            headers["If-Match"] = (
+                'the ETag of the version to change (e.g. "3"): 409 when it moved on'
+            )
         answer_headers = ("ETag",) if VERSION_KEY in route.rpc.output_type.fields_by_name else ()
         if route.location is not None:
             answer_headers = ("Location", *answer_headers)
@@ -328,7 +348,9 @@ def register(blueprint: Blueprint, codec: JsonCodec, routes: tuple[Route, ...]) 
             summary=route.summary,
             tags=route.tags,
             allow=access.allow_of(route.rpc),
-            responses={route.status: Answer(route.answer, route.rpc.output_type, headers=answer_headers)},
+            responses={
+                route.status: Answer(route.answer, route.rpc.output_type, headers=answer_headers)
+            },
             query=None,
             idempotent=route.idempotent,
             headers=headers,

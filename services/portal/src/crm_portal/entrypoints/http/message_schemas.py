@@ -22,8 +22,10 @@ from crm_portal.adapters.messages import (
     TIMESTAMP,
     JsonCodec,
     enum_names,
+    enum_of,
     is_map,
     is_repeated,
+    message_of,
     page_items,
 )
 from crm_portal.entrypoints.http.gateway import VERSION_KEY, Route
@@ -119,19 +121,19 @@ class MessageSchemas:
 
     def _answer_field(self, field: FieldDescriptor) -> Schema:
         if is_map(field):
-            value = field.message_type.fields_by_name["value"]
+            value = message_of(field).fields_by_name["value"]
             return {"type": "object", "additionalProperties": self._answer_value(value)}
         if is_repeated(field):
             key = self.codec.keyed.get(field.full_name)
             if key is not None:
-                element = field.message_type
+                element = message_of(field)
                 key_field = element.fields_by_name[key]
                 rest = self._answer_object(element)
                 rest["properties"].pop(self.codec.name_of(key_field))
                 rest["required"].remove(self.codec.name_of(key_field))
                 return {
                     "type": "object",
-                    "propertyNames": {"enum": enum_names(key_field.enum_type)},
+                    "propertyNames": {"enum": enum_names(enum_of(key_field))},
                     "additionalProperties": rest,
                 }
             return {"type": "array", "items": self._answer_value(field)}
@@ -171,19 +173,19 @@ class MessageSchemas:
                 "minimum": 1,
                 "description": "change only this version (as If-Match does)",
             }
-        schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+        body: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
         if required:
-            schema["required"] = required
+            body["required"] = required
         if patch:
-            schema["minProperties"] = 1
+            body["minProperties"] = 1
         name = f"{route.rpc.name}Body"
-        self.components[name] = schema
+        self.components[name] = body
         return {"$ref": REF_TEMPLATE.format(model=name)}
 
     def request_field(self, field: FieldDescriptor) -> Schema:
         rules = validation.rules_of(field)
         if is_map(field):
-            value = field.message_type.fields_by_name["value"]
+            value = message_of(field).fields_by_name["value"]
             schema: Schema = {
                 "type": "object",
                 "additionalProperties": self._request_value(value, rules.items if rules else None),

@@ -3,7 +3,8 @@
 The document is generated from the route declarations (operations.py), once per app, on the
 first request for it: the routes of the table (routes.py) from the proto descriptors and their
 rules (message_schemas.py), the hand-written ones from the pydantic models that validate their
-requests (`model_json_schema`). Schemas are refs into `components/schemas`. Every error is documented as `application/problem+json`.
+requests (`model_json_schema`). Schemas are refs into `components/schemas`. Every error is
+documented as `application/problem+json`.
 
 The docs page is Swagger UI 5 from the swagger-ui-py package's own static files (no CDN; the
 Content-Security-Policy lets the page load only its own files). Swagger UI 5 reads OpenAPI 3.1,
@@ -20,8 +21,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from crm_platform.access import Allow
 from crm_platform import validation
+from crm_platform.access import Allow
 from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
 from google.protobuf.descriptor import Descriptor
 from pydantic import BaseModel

@@ -77,7 +77,8 @@ ROUTES = (
         summary="Merge a customer into this one", answer="The surviving customer", tags=TAGS,
         description='Body `{"merged_id": "<uuid>"}`: that customer is merged into this one, '
         "which survives.",
-        path={"customer_id": "survivor_id"}, path_docs={"customer_id": "the customer that survives"},
+        path={"customer_id": "survivor_id"},
+        path_docs={"customer_id": "the customer that survives"},
         body=WHOLE_REQUEST, idempotent=True, problems=(409,),
     ),
     Route(
@@ -132,7 +133,6 @@ OWN_RECORD_UPDATE = Route(
 
 # the methods that change nothing: retried on UNAVAILABLE, given the shorter deadline
 READS = tuple(route.rpc for route in ROUTES if route.is_read)
-
 
 
 def blueprint() -> Blueprint:
