@@ -342,6 +342,34 @@ def test_an_unknown_kid_wakes_the_background_refresh_at_most_every_interval() ->
         keys.stop()
 
 
+def test_the_first_token_after_a_rotation_waits_for_the_refetch_and_is_accepted() -> None:
+    endpoint = FakeJwksEndpoint(TEST_KEY)
+    keys = RemoteKeys(endpoint, max_age=3600, refetch_interval=0.0).start()
+    verifier = TokenVerifier(keys)
+    try:
+        assert keys.wait(5)
+        endpoint.document = jwks(TEST_KEY, OTHER_KEY)  # identity rotates its keys
+
+        assert verifier.verify(issue_token(key=OTHER_KEY)).subject == "test-admin"
+        assert endpoint.calls == 2
+    finally:
+        keys.stop()
+
+
+def test_an_unknown_kid_is_refused_at_once_while_a_refetch_is_not_due() -> None:
+    endpoint = FakeJwksEndpoint(TEST_KEY)
+    keys = RemoteKeys(endpoint, max_age=3600, refetch_interval=3600, rotation_wait=30).start()
+    try:
+        assert keys.wait(5)
+        started = time.monotonic()
+
+        assert keys.key_for("made-up") is None
+        assert time.monotonic() - started < 1.0  # did not wait for a refetch
+        assert endpoint.calls == 1
+    finally:
+        keys.stop()
+
+
 def test_keys_already_known_stay_in_use_while_identity_is_down() -> None:
     endpoint = FakeJwksEndpoint(TEST_KEY)
     keys = RemoteKeys(endpoint)
@@ -361,6 +389,23 @@ def test_without_any_keys_the_verifier_says_keys_are_unavailable() -> None:
 
     with pytest.raises(KeysUnavailable):
         TokenVerifier(keys).verify(issue_token())
+
+
+def test_remote_keys_are_unready_until_the_first_fetch_and_can_be_waited_for() -> None:
+    endpoint = FakeJwksEndpoint(TEST_KEY)
+    endpoint.down = True
+    keys = RemoteKeys(endpoint, retry_after_failure=0.05).start()
+    try:
+        assert not keys.wait(0.2)
+        with pytest.raises(KeysUnavailable):
+            keys.check()
+
+        endpoint.down = False
+
+        assert keys.wait(5)
+        keys.check()
+    finally:
+        keys.stop()
 
 
 def test_file_keys_are_read_again_when_a_token_names_a_new_kid(tmp_path: Path) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from crm_platform import context, errors
+from crm_platform.auth import RemoteKeys, TokenVerifier
 from crm_platform.testing.tokens import admin_token
 from crm_portal.entrypoints.http import auth
-from flask import Request
+from flask import Flask, Request
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 
@@ -134,6 +135,22 @@ def test_healthz_says_alive(client: FlaskClient) -> None:
 
     assert response.status_code == 200
     assert response.json == {"status": "alive"}
+
+
+def test_until_the_signing_keys_are_known_readyz_and_tokens_answer_503(app: Flask) -> None:
+    endpoint_down = RemoteKeys(lambda timeout: (_ for _ in ()).throw(OSError("refused")))
+    auth.use_verifier(app, TokenVerifier(endpoint_down))
+    client = app.test_client()
+
+    ready = client.get("/readyz")
+    call = client.get(
+        f"/api/v1/customers/{CUSTOMER_ID}", headers={"Authorization": f"Bearer {admin_token()}"}
+    )
+
+    for response in (ready, call):
+        assert response.status_code == 503
+        assert response.mimetype == "application/problem+json"
+        assert response.headers["Retry-After"] == "1"
 
 
 def test_readyz_is_ready_while_a_backend_is_down(

@@ -68,6 +68,9 @@ class KeySource(Protocol):
     def key_for(self, kid: str) -> Any | None:
         """The public key with this `kid`, or None when there is none (after a refetch)."""
 
+    def check(self) -> None:
+        """Raise KeysUnavailable while no key is known (a readiness check)."""
+
 
 def parse_jwks(document: Mapping[str, Any]) -> dict[str, Any]:
     """kid -> public key, for the Ed25519 signing keys of a JWKS; other keys are skipped."""
@@ -101,6 +104,9 @@ class StaticKeys:
     def key_for(self, kid: str) -> Any | None:
         return self._keys.get(kid)
 
+    def check(self) -> None:
+        """Given at start: always known."""
+
 
 class FileKeys:
     """Keys from a JWKS file, read at start (a missing or broken file fails fast) and read
@@ -118,6 +124,9 @@ class FileKeys:
             return parse_jwks(json.loads(self.path.read_text()))
         except (OSError, ValueError) as exc:
             raise KeysUnavailable(f"cannot read the JWKS file {self.path}: {exc}") from None
+
+    def check(self) -> None:
+        """Read at start (or the service did not start): always known."""
 
     def key_for(self, kid: str) -> Any | None:
         key = self._keys.get(kid)
@@ -143,8 +152,10 @@ class RemoteKeys:
     kids cannot flood identity), and every `retry_after_failure` seconds while fetches fail.
 
     Until the first fetch succeeds `key_for` raises KeysUnavailable at once (the chassis
-    answers UNAVAILABLE); an unknown kid answers None (the token is refused) and wakes the
-    thread. When a fetch fails the keys already known stay in use.
+    answers UNAVAILABLE). An unknown kid wakes the thread; when a refetch is due, the call
+    waits for it (at most `rotation_wait` seconds), so the first token signed after a key
+    rotation is accepted; otherwise it answers None at once (the token is refused). When a
+    fetch fails the keys already known stay in use.
     """
 
     def __init__(
@@ -156,6 +167,7 @@ class RemoteKeys:
         refetch_interval: float = 5.0,
         retry_after_failure: float = 1.0,
         timeout: float = 3.0,
+        rotation_wait: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
@@ -163,11 +175,15 @@ class RemoteKeys:
         self.refetch_interval = refetch_interval
         self.retry_after_failure = retry_after_failure
         self.timeout = timeout
+        self.rotation_wait = rotation_wait
         self._fetch = fetch
         self._clock = clock
         self._keys: dict[str, Any] | None = None
         self._document: dict[str, Any] | None = None
         self._tried_at = float("-inf")
+        self._fetched = threading.Event()  # set by the first successful fetch
+        self._attempts = 0  # fetches finished, under the condition's lock
+        self._attempted = threading.Condition()
         self._wanted = threading.Event()  # a token named an unknown kid
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -196,13 +212,30 @@ class RemoteKeys:
         self._stopped.set()
         self._wanted.set()
 
+    def check(self) -> None:
+        if self._keys is None:
+            raise KeysUnavailable(f"the signing keys from {self.source} are not fetched yet")
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the first fetch; whether the keys are known."""
+        return self._fetched.wait(timeout)
+
     def key_for(self, kid: str) -> Any | None:
         keys = self._keys  # replaced whole by the thread, never changed in place
         if keys is None:
             raise KeysUnavailable(f"the signing keys from {self.source} are not fetched yet")
         key = keys.get(kid)
         if key is None:
+            due = self._clock() - self._tried_at >= self.refetch_interval
+            with self._attempted:
+                before = self._attempts
             self._wanted.set()
+            if due and self._thread is not None:
+                with self._attempted:
+                    self._attempted.wait_for(
+                        lambda: self._attempts > before, timeout=self.rotation_wait
+                    )
+                key = (self._keys or {}).get(kid)
         return key
 
     def document(self) -> dict[str, Any] | None:
@@ -214,12 +247,22 @@ class RemoteKeys:
         self._tried_at = self._clock()
         self.fetches += 1
         try:
+            fetched = self._fetch_now()
+        finally:
+            with self._attempted:
+                self._attempts += 1
+                self._attempted.notify_all()
+        return fetched
+
+    def _fetch_now(self) -> bool:
+        try:
             document = dict(self._fetch(self.timeout))
             keys = parse_jwks(document)
         except Exception as exc:
             log.warning("cannot fetch the signing keys from %s: %s", self.source, str(exc)[:200])
             return False
         self._keys, self._document = keys, document
+        self._fetched.set()
         return True
 
     def _run(self) -> None:

@@ -124,11 +124,14 @@ class Service(Generic[S, U]):
         def serve(stop: threading.Event) -> None:
             # Built when the role runs: a process running only the relay or the consumer leaves
             # the port free and needs no signing keys.
+            verifier = TokenVerifier.from_settings(wiring.settings)
+            # not ready before the keys are known: every call would be UNAVAILABLE
+            readiness.require("signing keys", verifier.keys.check)
             GrpcServer(
                 grpc(wiring),
                 port=wiring.settings.port,
                 readiness=readiness,
-                authenticate=grpc_authenticator(TokenVerifier.from_settings(wiring.settings)),
+                authenticate=grpc_authenticator(verifier),
                 policy=policy,
             ).run(stop)
 

@@ -16,6 +16,8 @@ from crm_portal.config import PortalSettings
 from crm_portal.entrypoints.http import auth, identity_routes, routes
 from crm_portal.entrypoints.http.app import create_app
 
+KEYS_WAIT = 10.0  # seconds a starting worker waits for identity's public keys
+
 
 def attach_identity(app: Flask, keys: RemoteKeys, settings: PortalSettings) -> None:
     """The identity routes get the keys the gateway publishes and its login limits, and the
@@ -29,5 +31,8 @@ def build_app(settings: PortalSettings) -> Flask:
     backends = connect(settings.backend_targets, (*routes.READS, *identity_routes.IDENTITY_READS))
     app = create_app(backends, rate_limit=settings.rate_limit, redis_url=settings.redis_url)
     keys = RemoteKeys.from_identity(settings.grpc_targets["identity"]).start()
+    # The worker accepts connections once this returns: waiting for the keys here keeps the
+    # first requests queued instead of answered 503 (after the wait they are, until fetched).
+    keys.wait(KEYS_WAIT)
     attach_identity(app, keys, settings)
     return app

@@ -35,7 +35,9 @@ class PortalSettings(ServiceSettings):
             try:
                 parse_many(value)
             except ValueError:
-                raise ValueError('not a rate limit such as "600/minute" or "20/second;5000/hour"')
+                raise ValueError(
+                    'not a rate limit such as "600/minute" or "20/second;5000/hour"'
+                ) from None
         return value
 
     @property

@@ -17,6 +17,7 @@ from crm_portal import schemas
 from crm_portal.adapters.backends import Backends
 from crm_portal.config import MAX_BODY_BYTES
 from crm_portal.entrypoints.http import (
+    auth,
     idempotency,
     limits,
     observability,
@@ -59,12 +60,20 @@ def create_app(
     @operations.operation(
         app, "GET", "/readyz", summary="Readiness", tags=["meta"], allow=PUBLIC,
         responses={200: Answer("The gateway can serve", schemas.Readiness)},
+        problems=[503],
     )  # fmt: skip
     def readyz() -> Response:
-        """The gateway answers; `circuits` says which backends it currently fails fast for
-        (open) or tries again (half_open). A backend being down does not make the gateway
-        unready: its own routes answer 503 while the others, and login, keep working."""
+        """Ready once the signing keys are known (until then every token is answered 503);
+        `circuits` says which backends it currently fails fast for (open) or tries again
+        (half_open). A backend being down does not make the gateway unready: its own routes
+        answer 503 while the others, and login, keep working."""
         circuits = {name: str(state) for name, state in backends.circuits().items()}
+        if not auth.keys_known():
+            raise problems.Problem(
+                503,
+                "not ready: the token signing keys are not known yet",
+                headers={"Retry-After": "1"},
+            )
         return jsonify(status="ready", circuits=circuits)
 
     return app

@@ -10,7 +10,7 @@ without a verifier, the caller is anonymous (and protected routes answer 401).
 
 from __future__ import annotations
 
-from crm_platform.auth import TokenVerifier, bearer_token
+from crm_platform.auth import KeysUnavailable, TokenVerifier, bearer_token
 from crm_platform.context import Principal
 from crm_proto.crm.common.v1 import common_pb2
 from flask import Flask, Request, current_app
@@ -21,6 +21,18 @@ VERIFIER_KEY = "crm_portal.token_verifier"
 
 def use_verifier(app: Flask, verifier: TokenVerifier) -> None:
     app.extensions[VERIFIER_KEY] = verifier
+
+
+def keys_known() -> bool:
+    """Whether the verifier knows the signing keys (an app without one needs none)."""
+    verifier: TokenVerifier | None = current_app.extensions.get(VERIFIER_KEY)
+    if verifier is None:
+        return True
+    try:
+        verifier.keys.check()
+    except KeysUnavailable:
+        return False
+    return True
 
 
 def authenticate(request: Request) -> Principal:

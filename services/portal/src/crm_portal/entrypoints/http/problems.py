@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Any
 
 import grpc
-from crm_platform import context, errors, grpc_errors
+from crm_platform import auth, context, errors, grpc_errors
 from flask import Flask, Response, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
@@ -175,8 +175,18 @@ def _unexpected(error: Exception) -> Response:
     )
 
 
+def _keys_unavailable(error: auth.KeysUnavailable) -> Response:
+    log.warning("%s %s: %s", request.method, request.path, error)
+    return response(
+        Problem(
+            503, "the token signing keys are not known yet; retry", headers={"Retry-After": "1"}
+        )
+    )
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(Problem, response)
+    app.register_error_handler(auth.KeysUnavailable, _keys_unavailable)
     app.register_error_handler(HTTPException, lambda error: response(from_http_exception(error)))
     app.register_error_handler(grpc.RpcError, lambda error: response(from_rpc_error(error)))
     app.register_error_handler(errors.DomainError, lambda error: response(from_domain_error(error)))
