@@ -5,7 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 import pytest
-from crm_platform.enums import EnumCodec, enum_key
+from crm_platform import enums
+from crm_platform.enums import EnumCodec
 from crm_platform.errors import ValidationFailed
 from crm_proto.crm.customer.v1 import customer_pb2
 
@@ -55,6 +56,12 @@ def test_a_domain_member_without_a_proto_value_fails_at_once() -> None:
 
 
 def test_enum_keys_are_the_lowercase_names_without_the_prefix() -> None:
-    assert enum_key(customer_pb2.AcquisitionSource, customer_pb2.ACQUISITION_SOURCE_SALES_REP) == (
-        "sales_rep"
-    )
+    sources = customer_pb2.AcquisitionSource.DESCRIPTOR
+
+    assert enums.key(sources, customer_pb2.ACQUISITION_SOURCE_SALES_REP) == "sales_rep"
+    assert enums.number(sources, "sales_rep") == customer_pb2.ACQUISITION_SOURCE_SALES_REP
+    assert enums.key(sources, 0) is None
+    assert enums.key(sources, 99) is None  # a value added after this reader was built
+    for refused in ("unspecified", "SALES_REP", "shop"):
+        assert enums.number(sources, refused) is None
+    assert enums.keys(customer_pb2.ConsentChannel.DESCRIPTOR) == ["email", "sms", "phone", "post"]

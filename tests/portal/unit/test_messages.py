@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from crm_portal.adapters.messages import JsonError, enum_from_json, enum_names, enum_to_json
+from crm_portal.adapters.messages import JsonError
 from crm_portal.adapters.messages import renamed_path as renamed
 from crm_portal.entrypoints.http.routes import CODEC, ROUTES
 from crm_proto.crm.customer.v1 import customer_pb2
@@ -78,18 +78,6 @@ def test_a_list_answer_is_items_and_the_next_page_token() -> None:
     assert list(answer) == ["items", "next_page_token"]
     assert answer["next_page_token"] == "more"
     assert answer["items"][0]["id"] == CUSTOMER_ID
-
-
-def test_enum_names_are_lowercase_without_prefix() -> None:
-    sources = customer_pb2.AcquisitionSource.DESCRIPTOR
-
-    assert enum_to_json(sources, customer_pb2.ACQUISITION_SOURCE_SALES_REP) == "sales_rep"
-    assert enum_from_json(sources, "sales_rep") == customer_pb2.ACQUISITION_SOURCE_SALES_REP
-    assert enum_to_json(sources, 0) is None
-    assert enum_to_json(sources, 99) is None  # a value added after this gateway was built
-    for refused in ("unspecified", "SALES_REP", "shop"):
-        assert enum_from_json(sources, refused) is None
-    assert enum_names(customer_pb2.ConsentChannel.DESCRIPTOR) == ["email", "sms", "phone", "post"]
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,14 @@
-"""Domain enums <-> protobuf enums, by the naming convention of the contracts: the proto enum
-`PartyKind` has the values `PARTY_KIND_<MEMBER>` and `PARTY_KIND_UNSPECIFIED` (0), the domain's
-`PartyKind` the members `<MEMBER>`. No table per enum to keep in step with the proto."""
+"""Protobuf enums by the naming convention of the contracts: the proto enum `PartyKind` has the
+values `PARTY_KIND_<MEMBER>` and `PARTY_KIND_UNSPECIFIED` (0). The domain's `PartyKind` has the
+members `<MEMBER>` (EnumCodec), and JSON and event keys are the lowercase `<member>` (`key`,
+`number`). No table per enum to keep in step with the proto."""
 
 from __future__ import annotations
 
-import re
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from google.protobuf.descriptor import EnumDescriptor
 
 from crm_platform.errors import FieldViolation, ValidationFailed
 
@@ -20,28 +22,46 @@ if TYPE_CHECKING:
     from google.protobuf.internal.enum_type_wrapper import _EnumTypeWrapper as ProtoEnum
 
 
-def value_prefix(proto: ProtoEnum[Any]) -> str:
-    """PartyKind -> PARTY_KIND_"""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", str(proto.DESCRIPTOR.name)).upper() + "_"
+def prefix(enum: EnumDescriptor) -> str:
+    """PARTY_KIND_ for PartyKind: its zero value's name without UNSPECIFIED."""
+    return enum.values_by_number[UNSPECIFIED].name.removesuffix("UNSPECIFIED")
 
 
-def enum_key(proto: ProtoEnum[Any], number: int) -> str:
-    """A proto enum value as a lowercase key without its prefix: GENDER_FEMALE -> female."""
-    return proto.Name(number).removeprefix(value_prefix(proto)).lower()
+def keys(enum: EnumDescriptor) -> list[str]:
+    """The keys of an enum's values, in proto order, without the unspecified zero."""
+    start = prefix(enum)
+    return [v.name.removeprefix(start).lower() for v in enum.values if v.number != UNSPECIFIED]
+
+
+def key(enum: EnumDescriptor, number: int) -> str | None:
+    """GENDER_FEMALE -> female; None for the unspecified zero and for a number the contract
+    does not define (a value newer than this reader)."""
+    value = enum.values_by_number.get(number)
+    if value is None or number == UNSPECIFIED:
+        return None
+    return value.name.removeprefix(prefix(enum)).lower()
+
+
+def number(enum: EnumDescriptor, key: str) -> int | None:
+    """female -> GENDER_FEMALE; None when the enum has no such (specified, lowercase) value."""
+    value = enum.values_by_name.get(prefix(enum) + key.upper())
+    if value is None or value.number == UNSPECIFIED or not key.islower():
+        return None
+    return int(value.number)
 
 
 class EnumCodec(Generic[Member, Number]):
     def __init__(self, domain: type[Member], proto: ProtoEnum[Number]) -> None:
-        prefix = value_prefix(proto)
+        start = prefix(proto.DESCRIPTOR)
         self.domain = domain
-        self._unspecified = proto.Value(prefix + "UNSPECIFIED")
+        self._unspecified = proto.Value(start + "UNSPECIFIED")
         self._to_proto: dict[Member, Number] = {}
         for member in domain:
             try:
-                self._to_proto[member] = proto.Value(prefix + member.name)
+                self._to_proto[member] = proto.Value(start + member.name)
             except ValueError:
                 name = proto.DESCRIPTOR.full_name
-                raise ValueError(f"{name} has no {prefix}{member.name}") from None
+                raise ValueError(f"{name} has no {start}{member.name}") from None
         self._from_proto: dict[int, Member] = {n: m for m, n in self._to_proto.items()}
 
     def to_proto(self, member: Member | None) -> Number:

@@ -27,7 +27,6 @@ from pydantic_core import PydanticCustomError
 from crm_portal.schemas import (
     BirthDate,
     Body,
-    Customer,
     GenderName,
     Name,
     PageSize,
@@ -244,11 +243,6 @@ class Registration(Body):
     birth_date: BirthDate | None = None
     gender: GenderName | None = None
     preferences: Preferences | None = None
-
-
-class RegistrationReply(Reply):
-    account: User
-    customer: Customer
 
 
 class ProfilePatch(Body):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 from crm_platform.paging import MAX_PAGE_SIZE
 from pydantic import (
@@ -98,35 +97,6 @@ Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 class Reply(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ConsentState(Reply):
-    granted: bool
-    updated_at: Timestamp | None
-
-
-class Customer(Reply):
-    id: UUID
-    kind: PartyKindName | None
-    name: str
-    email: str | None
-    phone: str | None
-    region: str | None
-    city: str | None
-    birth_date: date | None
-    gender: GenderName | None
-    tags: list[str]
-    preferences: dict[str, str]
-    source: SourceName | None
-    owner_id: str | None
-    partner_id: UUID | None
-    blacklisted: bool
-    blacklist_reason: str | None
-    merged_into_id: UUID | None
-    consents: dict[ConsentChannelName, ConsentState]
-    version: int
-    created_at: Timestamp | None
-    updated_at: Timestamp | None
 
 
 class Liveness(Reply):

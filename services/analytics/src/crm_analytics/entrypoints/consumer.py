@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime
 
+from crm_platform import enums
 from crm_platform.consumer import EventHandlers
-from crm_platform.enums import enum_key
 from crm_platform.events import Event
 from crm_proto.crm.customer.v1 import customer_pb2, events_pb2
 
@@ -71,10 +71,10 @@ def snapshot_of(customer: customer_pb2.Customer, occurred_at: datetime) -> Custo
         customer_id=customer.id,
         region=customer.region.strip() or None,
         city=customer.city.strip() or None,
-        gender=_segment(enum_key(customer_pb2.Gender, customer.gender)),
+        gender=_segment(enums.key(customer_pb2.Gender.DESCRIPTOR, customer.gender)),
         birth_date=_birth_date(customer),
         acquisition_source=_segment(
-            enum_key(customer_pb2.AcquisitionSource, customer.acquisition_source)
+            enums.key(customer_pb2.AcquisitionSource.DESCRIPTOR, customer.acquisition_source)
         ),
         blacklisted=customer.blacklisted,
         merged_into=customer.merged_into_id or None,
@@ -86,9 +86,10 @@ def snapshot_of(customer: customer_pb2.Customer, occurred_at: datetime) -> Custo
     )
 
 
-def _segment(key: str) -> str:
-    """An enum's key as the read model's segment key: female, sales_rep, ... or unknown."""
-    return UNKNOWN if key == "unspecified" else key
+def _segment(key: str | None) -> str:
+    """An enum's key as the read model's segment key: female, sales_rep, ... or unknown (not
+    given, or a value newer than this consumer)."""
+    return UNKNOWN if key is None else key
 
 
 def _birth_date(customer: customer_pb2.Customer) -> date | None:

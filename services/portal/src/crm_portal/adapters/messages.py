@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from crm_platform import enums
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 
@@ -75,32 +76,6 @@ def is_map(descriptor: FieldDescriptor) -> bool:
 
 def is_repeated(descriptor: FieldDescriptor) -> bool:
     return bool(descriptor.is_repeated)
-
-
-def enum_prefix(enum: EnumDescriptor) -> str:
-    """`ACQUISITION_SOURCE_` for AcquisitionSource: its zero value's name without UNSPECIFIED."""
-    return enum.values_by_number[0].name.removesuffix("UNSPECIFIED")
-
-
-def enum_names(enum: EnumDescriptor) -> list[str]:
-    """The JSON names of an enum's values, in proto order, without the unspecified zero."""
-    prefix = enum_prefix(enum)
-    return [v.name.removeprefix(prefix).lower() for v in enum.values if v.number != 0]
-
-
-def enum_to_json(enum: EnumDescriptor, number: int) -> str | None:
-    value = enum.values_by_number.get(number)
-    if value is None or number == 0:
-        return None  # unspecified, or a value newer than this gateway
-    return value.name.removeprefix(enum_prefix(enum)).lower()
-
-
-def enum_from_json(enum: EnumDescriptor, name: str) -> int | None:
-    """The number of a JSON enum name, None when the enum has no such (specified) value."""
-    value = enum.values_by_name.get(enum_prefix(enum) + name.upper())
-    if value is None or value.number == 0 or not name.islower():
-        return None
-    return int(value.number)
 
 
 def page_items(message: Descriptor) -> FieldDescriptor | None:
@@ -180,7 +155,7 @@ class JsonCodec:
         keyed: Json = {}
         for element in elements:
             key_field = descriptor_of(element).fields_by_name[key]
-            name = enum_to_json(enum_of(key_field), getattr(element, key))
+            name = enums.key(enum_of(key_field), getattr(element, key))
             if name is not None:
                 rest = self.to_json(element)
                 rest.pop(self.name_of(key_field))
@@ -193,7 +168,7 @@ class JsonCodec:
                 return value.ToJsonString()
             return self.to_json(value)
         if descriptor.enum_type is not None:
-            return enum_to_json(descriptor.enum_type, value)
+            return enums.key(descriptor.enum_type, value)
         if descriptor.type == FieldDescriptor.TYPE_STRING:
             return value or None
         return value
@@ -303,8 +278,8 @@ class JsonCodec:
             self.set_fields(nested, value, at=where, errors=errors, text=text)
             return nested
         if descriptor.enum_type is not None:
-            names = enum_names(descriptor.enum_type)
-            number = enum_from_json(descriptor.enum_type, value) if isinstance(value, str) else None
+            names = enums.keys(descriptor.enum_type)
+            number = enums.number(descriptor.enum_type, value) if isinstance(value, str) else None
             if number is None:
                 raise _Invalid(f"must be one of: {', '.join(names)}")
             return number

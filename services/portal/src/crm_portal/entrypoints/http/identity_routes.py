@@ -31,7 +31,6 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ValidationError
 
 from crm_portal import identity_schemas as schemas
-from crm_portal import schemas as api_schemas
 from crm_portal.entrypoints.http import gateway, routes
 from crm_portal.entrypoints.http.gateway import backends
 from crm_portal.entrypoints.http.limits import client_address, limiter
@@ -494,8 +493,8 @@ def list_keys() -> Response:
 @operation(
     identity, "POST", "/api/v1/portal/register",
     summary="Register as a customer", tags=["portal"], allow=PUBLIC, body=schemas.Registration,
-    responses={201: Answer("The new login and customer record", schemas.RegistrationReply,
-                           headers=("Location",))},
+    responses={201: Answer("The new login and customer record",
+                           identity_pb2.RegisterResponse.DESCRIPTOR, headers=("Location",))},
     problems=[403, 409, 429],
 )  # fmt: skip
 @limiter.limit(
@@ -523,13 +522,7 @@ def register(body: schemas.Registration) -> Response:
     )
     register = identity_pb2.RegisterRequest(password=body.password, customer=customer)
     registration = call("Register", register, identity_pb2.RegisterResponse)
-    response = _json(
-        {
-            "account": user_to_json(registration.account),
-            "customer": routes.CODEC.to_json(registration.customer),
-        },
-        201,
-    )
+    response = _json(routes.CODEC.to_json(registration), 201)
     response.headers["Location"] = url_for(".own_record")
     return response
 
@@ -550,7 +543,7 @@ def _customer_reply(customer: Any) -> Response:
 @operation(
     identity, "GET", "/api/v1/portal/me",
     summary="Get my customer record", tags=["portal"], allow=OWN_RECORD,
-    responses={200: Answer("The caller's customer record", api_schemas.Customer,
+    responses={200: Answer("The caller's customer record", customer_pb2.Customer.DESCRIPTOR,
                            headers=("ETag",))},
 )  # fmt: skip
 def own_record() -> Response:
@@ -563,7 +556,7 @@ def own_record() -> Response:
     summary="Change my customer record", tags=["portal"], allow=OWN_RECORD,
     body=schemas.ProfilePatch,
     headers={"If-Match": "the ETag of the record read before: the change applies only to it"},
-    responses={200: Answer("The caller's customer record", api_schemas.Customer,
+    responses={200: Answer("The caller's customer record", customer_pb2.Customer.DESCRIPTOR,
                            headers=("ETag",))},
     problems=[409],
 )  # fmt: skip

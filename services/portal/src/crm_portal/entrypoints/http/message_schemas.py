@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_platform import validation
+from crm_platform import enums, validation
 from crm_proto.crm.common.v1 import options_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
@@ -21,7 +21,6 @@ from crm_portal.adapters.messages import (
     PAGE_ITEMS,
     TIMESTAMP,
     JsonCodec,
-    enum_names,
     enum_of,
     is_map,
     is_repeated,
@@ -48,7 +47,7 @@ def nullable(schema: Schema) -> Schema:
     if "$ref" in schema:
         return {"anyOf": [schema, {"type": "null"}]}
     if "enum" in schema:
-        return {**schema, "enum": [*schema["enum"], None]}
+        schema = {**schema, "enum": [*schema["enum"], None]}
     if isinstance(schema.get("type"), str):
         return {**schema, "type": [schema["type"], "null"]}
     return schema
@@ -133,7 +132,7 @@ class MessageSchemas:
                 rest["required"].remove(self.codec.name_of(key_field))
                 return {
                     "type": "object",
-                    "propertyNames": {"enum": enum_names(enum_of(key_field))},
+                    "propertyNames": {"enum": enums.keys(enum_of(key_field))},
                     "additionalProperties": rest,
                 }
             return {"type": "array", "items": self._answer_value(field)}
@@ -224,7 +223,7 @@ def scalar(field: FieldDescriptor) -> Schema:
     if field.message_type is not None:  # a Timestamp
         return {"type": "string", "format": "date-time"}
     if field.enum_type is not None:
-        return {"type": "string", "enum": enum_names(field.enum_type)}
+        return {"type": "string", "enum": enums.keys(field.enum_type)}
     if field.type == FieldDescriptor.TYPE_BOOL:
         return {"type": "boolean"}
     if field.type in _INTEGER_TYPES:

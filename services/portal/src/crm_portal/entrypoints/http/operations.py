@@ -1,17 +1,18 @@
 """Route declarations: one place per route says what it reads, answers and who may call it.
 
-Every route of the portal is declared with `operation(...)` instead of Flask's `@bp.get`::
+Every route of the portal is declared with `operation(...)` instead of Flask's `@bp.get`:
+the rows of the route table (routes.py) through gateway.register, and the hand-written views
+(tokens, accounts, registration) directly::
 
     @operation(
-        api, "POST", "/customers",
-        summary="Create a customer",
-        tags=["customers"],
-        allow=Allow(roles={"admin", "sales_rep"}, scopes={"customers:write"}),
-        body=schemas.CustomerCreate,
-        responses={201: Answer("The new customer", schemas.Customer, headers=("Location",))},
-        idempotent=True,
+        identity, "POST", "/api/v1/admin/users",
+        summary="Create an account",
+        tags=["admin"],
+        allow=ADMIN,
+        body=schemas.UserCreate,
+        responses={201: Answer("The new account", schemas.User, headers=("Location",))},
     )
-    def create_customer(body: schemas.CustomerCreate) -> Response: ...
+    def create_user(body: schemas.UserCreate) -> Response: ...
 
 The one declaration drives:
 

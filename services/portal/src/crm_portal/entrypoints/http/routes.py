@@ -5,12 +5,13 @@ them all). Who may call a route is its RPC's `access` option; what a field may h
 
 from __future__ import annotations
 
+from crm_platform import enums
 from crm_proto.crm.analytics.v1 import analytics_pb2
 from crm_proto.crm.customer.v1 import customer_pb2
 from flask import Blueprint
 from google.protobuf.descriptor import MethodDescriptor
 
-from crm_portal.adapters.messages import JsonCodec, enum_names
+from crm_portal.adapters.messages import JsonCodec
 from crm_portal.entrypoints.http import gateway
 from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route
 
@@ -32,7 +33,7 @@ CUSTOMER_FIELDS = (
 )  # fmt: skip
 # what a customer may change on their own record (the portal's /me)
 PROFILE_FIELDS = ("name", "phone", "region", "city", "birth_date", "gender", "preferences")
-CONSENT_CHANNELS = ", ".join(enum_names(customer_pb2.ConsentChannel.DESCRIPTOR))
+CONSENT_CHANNELS = ", ".join(enums.keys(customer_pb2.ConsentChannel.DESCRIPTOR))
 CUSTOMER = "/customers/<uuid:customer_id>"
 CUSTOMER_ID = {"customer_id": "the customer's id"}
 BY_ID = {"customer_id": "id"}
