@@ -102,6 +102,9 @@ class System:
         return self.stack.start(name, service, role, env)
 
     def run_portal(self) -> ServiceProcess:
+        """The gateway, and identity (logins, token keys) when it is not running yet."""
+        if "identity" not in self.stack.processes:
+            self.run("identity", "identity", "api")
         # The stream writes as one caller, faster than the API's default limit per caller.
         return self.stack.start(
             "portal", "portal", "api", {"CRM_PORTAL_RATE_LIMIT": "100000/minute"}
