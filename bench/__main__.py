@@ -3,8 +3,9 @@ PostgreSQL, a real RabbitMQ and a real Redis (the gateway's rate limit counts, a
 production), and write bench/results/latest.json and latest.md.
 
 BENCH_SCALE=small finishes in a few minutes (its report goes to latest-small.*); the full run
-(the default) imports 1,000,000 customers. BENCH_ONLY=read,write,... runs some scenarios;
-BENCH_REDIS_URL names another Redis (default redis://127.0.0.1:6379/15).
+(the default) imports 1,000,000 customers. BENCH_ONLY=read,write,... runs some of the
+scenarios read, write, token, relay, latency and scale; BENCH_REDIS_URL names another Redis
+(default redis://127.0.0.1:6379/15).
 """
 
 from __future__ import annotations
@@ -32,16 +33,21 @@ from bench import scenarios
 from bench.config import current_scale
 from bench.memory import MemorySampler
 from bench.report import markdown
-from bench.stack import BenchStack
+from bench.stack import bench_stack
 from bench.stats import ScenarioResult
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("read", "write", "relay", "latency", "scale")
+SCENARIOS = ("read", "write", "token", "relay", "latency", "scale")
 
 
 def main() -> int:
     scale = current_scale()
     only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
+    if unknown := only - set(SCENARIOS):
+        raise SystemExit(
+            f"BENCH_ONLY: no scenario {', '.join(sorted(unknown))}; choose from "
+            + ", ".join(SCENARIOS)
+        )
     selected = [s for s in SCENARIOS if not only or s in only]
     with postgres_server() as postgres, rabbit_server() as rabbit:
         if isinstance(postgres, str) or isinstance(rabbit, str):
@@ -57,13 +63,14 @@ def run(scale: Any, selected: list[str], postgres: PostgresServer, rabbit: Rabbi
     results: list[ScenarioResult] = []
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="crm-bench-") as tmp:
-        stack = BenchStack(postgres, rabbit, Path(tmp), memory)
+        stack = bench_stack(postgres, rabbit, Path(tmp), memory)
         try:
             stack.migrate()
-            stack.start_services()
+            stack.start_all()
             steps: list[tuple[str, Any]] = [
                 ("read", scenarios.read), ("write", scenarios.write),
-                ("relay", scenarios.relay), ("latency", scenarios.latency),
+                ("token", scenarios.token), ("relay", scenarios.relay),
+                ("latency", scenarios.latency),
             ]  # fmt: skip
             for name, scenario in steps:
                 if name in selected:

@@ -11,7 +11,7 @@ import os
 import uuid
 
 from crm_platform.logs import configure_logging
-from crm_portal.config import PortalConfig
+from crm_portal.config import SERVICE_NAME, PortalSettings
 from crm_portal.entrypoints.cli import prepare_metrics_dir
 from flask import Flask, Response, jsonify
 
@@ -55,7 +55,7 @@ def build_app() -> Flask:
 
 
 def main() -> int:
-    config = PortalConfig.from_env()
+    settings = PortalSettings.from_env(SERVICE_NAME)
     configure_logging("bench-bare", "WARNING")
     metrics_dir, created = prepare_metrics_dir(os.environ)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
@@ -66,10 +66,9 @@ def main() -> int:
     )
 
     metrics = MetricsEndpoint(
-        config.settings.metrics_port, metrics_dir, api_port=config.settings.port,
-        remove_on_exit=created,
-    )  # fmt: skip
-    options = gunicorn_options(config, metrics) | {"proc_name": "bench-bare"}
+        settings.metrics_port, metrics_dir, api_port=settings.port, remove_on_exit=created
+    )
+    options = gunicorn_options(settings, metrics) | {"proc_name": "bench-bare"}
     PortalServer(options, build_app).run()
     return 0
 

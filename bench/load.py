@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from bench import data
 from bench.stats import Measure
@@ -154,13 +155,15 @@ class HttpSession:
 
 @dataclass
 class HttpWorkload:
-    """GET one of `ids` (`path` has {id}), POST generated customers, or walk list pages."""
+    """GET one of `ids` (`path` has {id}), POST generated customers, walk list pages, or log
+    in (the OAuth password grant) as one of `ids`, the usernames."""
 
     base: str  # host:port
-    mode: str  # "get", "post" or "walk"
+    mode: str  # "get", "post", "walk" or "login"
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     ids: Sequence[str] = ()
+    password: str = ""  # "login": every account's
     prefix: str = ""  # "post": unique emails
     first: int = 0  # "post": the first customer number (data.customer), apart per scenario
     regions: Sequence[str] = ()  # "walk"
@@ -189,6 +192,12 @@ class HttpWorkload:
             headers = {**self.headers, "content-type": "application/json"}
             status, _ = session.request("POST", self.path, body, headers)
             return status == 201
+        if self.mode == "login":
+            form = {"grant_type": "password", "username": state["rng"].choice(self.ids),
+                    "password": self.password}  # fmt: skip
+            headers = {**self.headers, "content-type": "application/x-www-form-urlencoded"}
+            status, _ = session.request("POST", self.path, urlencode(form).encode(), headers)
+            return status == 200
         # walk: the pages of one region's list, from the first, then another region
         if state["page"] == 0 or not state["token"]:
             state["region"] = state["rng"].choice(self.regions)

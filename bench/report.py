@@ -59,6 +59,7 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     lines.append("")
     lines += [f"- {s['scenario']}: {s['ours']['label']} vs {s['baseline']['label']}"
+              + "".join(f"; {note}" for note in s["notes"])
               for s in report["scenarios"]]  # fmt: skip
     if run["failures"]:
         lines += ["", "Failures:", *[f"- {f}" for f in run["failures"]]]

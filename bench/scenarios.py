@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import argon2
 import pika
 import psycopg
+from crm_identity.adapters.passwords import Argon2Passwords
 from crm_platform import amqp
 from crm_platform.testing.processes import free_port, wait_until
+from crm_platform.testing.stack import TOKEN_PATH
 
 from bench import data
 from bench.config import Scale
 from bench.load import HttpSession, HttpWorkload, run_load
-from bench.stack import BIN, BenchStack
+from bench.stack import THREADS, WORKERS, BenchStack
 from bench.stats import Measure, ScenarioResult
 
 CUSTOMER_COLUMNS = (
@@ -45,23 +48,36 @@ def _load(stack: BenchStack, scale: Scale, label: str, workload: Any, **kw: Any)
     return run_load(label, workload, **options)
 
 
-def create_customers(stack: BenchStack, count: int, prefix: str) -> list[str]:
-    """Customers through the API, eight at a time; returns their ids."""
+def create_all(
+    stack: BenchStack, path: str, body: Callable[[int], dict[str, Any]], count: int
+) -> list[dict[str, Any]]:
+    """POST `body(n)` for n below `count` to `path` as the admin, eight at a time; returns
+    what each answered."""
     host, port = _host(stack.api).split(":")
     sessions = threading.local()
-    headers = {**stack.headers, "content-type": "application/json"}
+    headers = {**stack.headers(), "content-type": "application/json"}
 
-    def create(n: int) -> str:
+    def create(n: int) -> dict[str, Any]:
         if not hasattr(sessions, "session"):
             sessions.session = HttpSession(host, int(port))
-        body = json.dumps(data.api_body(data.customer(n, prefix, random.Random(n)))).encode()
-        status, answer = sessions.session.request("POST", "/api/v1/customers", body, headers)
+        status, answer = sessions.session.request("POST", path, json.dumps(body(n)).encode(),
+                                                  headers)  # fmt: skip
         if status != 201:
-            raise RuntimeError(f"creating a customer answered {status}: {answer[:300]!r}")
-        return str(json.loads(answer)["id"])
+            raise RuntimeError(f"POST {path} answered {status}: {answer[:300]!r}")
+        created: dict[str, Any] = json.loads(answer)
+        return created
 
     with ThreadPoolExecutor(8) as pool:
         return list(pool.map(create, range(count)))
+
+
+def create_customers(stack: BenchStack, count: int, prefix: str) -> list[str]:
+    """Customers through the API; returns their ids."""
+    created = create_all(
+        stack, "/api/v1/customers",
+        lambda n: data.api_body(data.customer(n, prefix, random.Random(n))), count,
+    )  # fmt: skip
+    return [str(customer["id"]) for customer in created]
 
 
 # -- read -------------------------------------------------------------------------------------
@@ -72,18 +88,18 @@ def read(stack: BenchStack, scale: Scale) -> ScenarioResult:
     wait_for_quiet(stack)  # the creates' events applied: only the reads load the machine
     ours = _load(
         stack, scale, "GET /api/v1/customers/{id} (portal -> customer gRPC -> PostgreSQL)",
-        HttpWorkload(_host(stack.api), "get", "/api/v1/customers/{id}", stack.headers, ids),
+        HttpWorkload(_host(stack.api), "get", "/api/v1/customers/{id}", stack.headers(), ids),
     )  # fmt: skip
     stack.start_bare()
     baseline = _load(
         stack, scale, "GET /bare/customers/{id}: a bare Flask JSON endpoint, same gunicorn",
         HttpWorkload(_host(stack.bare), "get", "/bare/customers/{id}", {}, ids),
     )  # fmt: skip
-    stack.stop("bare")
+    stack.processes["bare"].stop()
     result = ScenarioResult(
         "read", ours, baseline,
         settings={"clients": scale.clients, "customers": len(ids),
-                  "gunicorn": f"{stack.workers} workers x {stack.threads} threads (gthread)"},
+                  "gunicorn": f"{WORKERS} workers x {THREADS} threads (gthread)"},
     )  # fmt: skip
     result.target("throughput ratio ours/baseline >= 0.50", result.ratio, 0.50, at_most=False)
     result.target("p99 <= 25 ms", ours.summary()["p99_ms"], 25.0, at_most=True)
@@ -137,7 +153,7 @@ def write(stack: BenchStack, scale: Scale) -> ScenarioResult:
     wait_for_quiet(stack)
     ours = _load(
         stack, scale, "POST /api/v1/customers (validate, dedupe, insert, outbox, commit)",
-        HttpWorkload(_host(stack.api), "post", "/api/v1/customers", stack.headers,
+        HttpWorkload(_host(stack.api), "post", "/api/v1/customers", stack.headers(),
                      prefix=f"w{uuid.uuid4().hex[:6]}", first=data.WRITE_BLOCK),
     )  # fmt: skip
     baseline_db = migrated_customer_database(stack)
@@ -157,11 +173,76 @@ def write(stack: BenchStack, scale: Scale) -> ScenarioResult:
 
 def migrated_customer_database(stack: BenchStack) -> str:
     url = stack.new_database()
-    subprocess.run(
-        [str(BIN / "crm-customer"), "migrate"],
-        env=stack.process_env(CRM_CUSTOMER_DATABASE_URL=url), check=True, capture_output=True,
-    )  # fmt: skip
+    stack.migrate(["customer"], {"CRM_CUSTOMER_DATABASE_URL": url})
     return url
+
+
+# -- token ------------------------------------------------------------------------------------
+
+USER_PASSWORD = "bench-user-password-1"  # noqa: S105 - accounts of a throwaway database
+
+
+@dataclass
+class Argon2VerifyWorkload:
+    """identity's password check alone: its argon2id adapter verifying the accounts' own
+    stored hashes (their parameters are identity's), with no service around it."""
+
+    hashes: list[str]
+    password: str
+
+    def open(self, client: int) -> dict[str, Any]:
+        return {"passwords": Argon2Passwords(), "rng": random.Random(client)}
+
+    def call(self, session: dict[str, Any], seq: int) -> bool:
+        secret_hash = session["rng"].choice(self.hashes)
+        return bool(session["passwords"].verify(secret_hash, self.password))
+
+    def close(self, session: dict[str, Any]) -> None:
+        pass
+
+
+def create_users(stack: BenchStack, count: int, prefix: str) -> list[str]:
+    """Staff accounts through the admin API; returns their emails (the usernames)."""
+    created = create_all(
+        stack, "/api/v1/admin/users",
+        lambda n: {"email": f"{prefix}.{n}@example.com", "password": USER_PASSWORD,
+                   "kind": "staff", "roles": ["sales_rep"], "name": f"Bench User {n}"},
+        count,
+    )  # fmt: skip
+    return [str(user["email"]) for user in created]
+
+
+def token(stack: BenchStack, scale: Scale) -> ScenarioResult:
+    wait_for_quiet(stack)
+    # many accounts: each login is one account's, not a single account's again and again
+    usernames = create_users(stack, scale.token_users, f"token{uuid.uuid4().hex[:6]}")
+    ours = _load(
+        stack, scale, f"POST {TOKEN_PATH} grant_type=password (portal -> identity gRPC: "
+        "argon2id, last login, refresh token, signed access token, commit)",
+        HttpWorkload(_host(stack.api), "login", TOKEN_PATH, ids=usernames,
+                     password=USER_PASSWORD),
+        clients=scale.token_clients,
+    )  # fmt: skip
+    with psycopg.connect(stack.database_urls["identity"]) as connection:
+        hashes = [
+            str(row[0]) for row in connection.execute(
+                "SELECT password_hash FROM users WHERE email = ANY(%s)", (usernames,)
+            )
+        ]  # fmt: skip
+    parameters = argon2.extract_parameters(hashes[0])
+    baseline = _load(
+        stack, scale, "argon2id verification of the same accounts' hashes "
+        "(identity's Argon2Passwords) in the load generator",
+        Argon2VerifyWorkload(hashes, USER_PASSWORD), clients=scale.token_clients,
+    )  # fmt: skip
+    return ScenarioResult(
+        "token", ours, baseline,
+        settings={"clients": scale.token_clients, "accounts": len(usernames),
+                  "argon2id": f"time_cost {parameters.time_cost}, memory_cost "
+                  f"{parameters.memory_cost} KiB, parallelism {parameters.parallelism}"},
+        notes=["ratio = ours/baseline throughput: the share of a login's cost that is the "
+               "password hash's own"],
+    )  # fmt: skip
 
 
 # -- relay ------------------------------------------------------------------------------------
@@ -200,11 +281,11 @@ def relay(stack: BenchStack, scale: Scale) -> ScenarioResult:
     vhost = stack.new_vhost()
     port, metrics_port = str(free_port()), str(free_port())
     stack.start(
-        "customer relay", [str(BIN / "crm-customer"), "relay"],
-        f"http://127.0.0.1:{metrics_port}/readyz",
-        CRM_CUSTOMER_DATABASE_URL=database, CRM_AMQP_URL=vhost,
-        CRM_CUSTOMER_METRICS_PORT=metrics_port, CRM_CUSTOMER_PORT=port,
+        "customer relay", "customer", "relay",
+        {"CRM_CUSTOMER_DATABASE_URL": database, "CRM_AMQP_URL": vhost,
+         "CRM_CUSTOMER_METRICS_PORT": metrics_port, "CRM_CUSTOMER_PORT": port},
     )  # fmt: skip
+    stack.wait_ready("customer relay", f"http://127.0.0.1:{metrics_port}/readyz", timeout=60)
     committed = prewrite_outbox(database, count, f"relay{uuid.uuid4().hex[:6]}")
     with psycopg.connect(database) as connection:
 
@@ -222,7 +303,7 @@ def relay(stack: BenchStack, scale: Scale) -> ScenarioResult:
             "SELECT event_id, event_type, payload, correlation_id, created_at "
             "FROM outbox ORDER BY seq"
         ).fetchall()
-    stack.stop("customer relay")
+    stack.processes["customer relay"].stop()
     ours = Measure("OutboxRelay process: claim, publish with confirms, mark published",
                    count, finished - committed, unit="events/s")  # fmt: skip
 
@@ -294,7 +375,7 @@ def latency(stack: BenchStack, scale: Scale) -> ScenarioResult:
     writers = 8
     load = run_load(
         "POST at a fixed rate", HttpWorkload(_host(stack.api), "post", "/api/v1/customers",
-                                             stack.headers, prefix=f"lat{uuid.uuid4().hex[:6]}",
+                                             stack.headers(), prefix=f"lat{uuid.uuid4().hex[:6]}",
                                              first=data.LATENCY_BLOCK),
         clients=writers, processes=2, warmup=0, duration=scale.latency_duration,
         rate=scale.latency_rate,
@@ -426,8 +507,8 @@ _PAGE_NEXT = _PAGE.format(after="AND (created_at, id) > (%s, %s)")
 def scale_import(stack: BenchStack, scale: Scale) -> tuple[ScenarioResult, str]:
     database = migrated_customer_database(stack)
     source = data.write_csv(stack.log_dir / "customers.csv", scale.import_rows, "scale")
-    command = [str(BIN / "crm-customer"), "import", str(source)]
-    env = stack.process_env(CRM_CUSTOMER_DATABASE_URL=database, CRM_LOG_LEVEL="WARNING")
+    command = [*stack.command("customer", "import"), str(source)]
+    env = stack.process_env({"CRM_CUSTOMER_DATABASE_URL": database, "CRM_LOG_LEVEL": "WARNING"})
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stack.memory.track(process.pid, "crm-customer import")
@@ -475,12 +556,12 @@ def scale_import(stack: BenchStack, scale: Scale) -> tuple[ScenarioResult, str]:
 def scale_list(stack: BenchStack, scale: Scale, database: str) -> ScenarioResult:
     with psycopg.connect(database) as connection:
         connection.execute("ANALYZE customers")
-    # The portal is ready when both backends serve; only the customer API is loaded.
-    stack.start_services(customer_role="api",
-                         customer_env={"CRM_CUSTOMER_DATABASE_URL": database})  # fmt: skip
+    # Every service again, the customer API only (no relay) on the imported customers.
+    stack.start_all(roles={"customer": "api"},
+                    env={"customer": {"CRM_CUSTOMER_DATABASE_URL": database}})  # fmt: skip
     ours = _load(
         stack, scale, "GET /api/v1/customers?region=...&page_token=... (keyset pages)",
-        HttpWorkload(_host(stack.api), "walk", "/api/v1/customers", stack.headers,
+        HttpWorkload(_host(stack.api), "walk", "/api/v1/customers", stack.headers(),
                      regions=data.REGIONS, page_size=scale.list_page_size,
                      pages_per_walk=scale.list_pages_per_walk),
         clients=scale.list_clients,

@@ -48,5 +48,6 @@ def build_stack(postgres: PostgresServer, rabbit: RabbitServer, log_dir: Path) -
 def destroy_stack(stack: Stack, postgres: PostgresServer, rabbit: RabbitServer) -> None:
     """Stop the stack and remove its databases and virtual host (from the servers it was
     built on: `postgres` and `rabbit` are those)."""
-    assert stack.postgres is postgres and stack.rabbit is rabbit
+    assert stack.postgres is postgres
+    assert stack.rabbit is rabbit
     stack.destroy()

@@ -3,6 +3,8 @@ registration."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -395,3 +397,28 @@ def test_registration_refuses_blacklisted_and_duplicate_contacts(
     with pytest.raises(AlreadyExists):
         service.register_customer(PASSWORD, REGISTRATION, again)
     assert again.created == []  # the login exists: the customer service is not even asked
+
+
+def test_at_most_the_configured_number_of_hashes_run_at_once() -> None:
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    class CountingHasher(argon2.PasswordHasher):
+        def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            time.sleep(0.02)
+            with lock:
+                running -= 1
+            return "hashed"
+
+    passwords = Argon2Passwords(CountingHasher(), concurrency=2)
+    threads = [threading.Thread(target=passwords.hash, args=("secret",)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert most == 2

@@ -92,6 +92,9 @@ class FakeBackend:
     failure: BaseException | None = None
     calls: list[Call] = field(default_factory=list)
 
+    def close(self) -> None:
+        """Nothing to release."""
+
     def call(self, method: MethodDescriptor, request: Any) -> Any:
         return self._answer(snake_case(method.name), request)
 

@@ -50,7 +50,7 @@ def open_identity(
     sessions = session_factory(engine)
     service = IdentityService(
         lambda: SqlUnitOfWork(sessions),
-        passwords or Argon2Passwords(),
+        passwords or Argon2Passwords(concurrency=settings.hashing_concurrency),
         Ed25519Vault(settings.key_encryption_key, leeway=CLOCK_SKEW),
         TokenSettings(
             issuer=settings.jwt_issuer,

@@ -30,6 +30,8 @@ class IdentitySettings(ServiceSettings):
         validate_default=True,
         validation_alias="CRM_BOOTSTRAP_ADMIN_PASSWORD",
     )
+    # CRM_IDENTITY_HASHING_CONCURRENCY: password hashes computed at once, 64 MiB each
+    hashing_concurrency: int = Field(default=2, ge=1)
     # seconds
     access_token_ttl: int = Field(default=15 * 60, ge=1, validation_alias="CRM_ACCESS_TOKEN_TTL")
     refresh_token_ttl: int = Field(

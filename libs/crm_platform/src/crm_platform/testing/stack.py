@@ -38,7 +38,7 @@ BIN = Path(sys.executable).parent
 GRPC_SERVICES = tuple(spec.name for spec in registry.SERVICES if spec.kind == "grpc")
 SERVICES_WITH_DB = tuple(spec.name for spec in registry.SERVICES if spec.database)
 GATEWAY = next(spec.name for spec in registry.SERVICES if spec.kind == "gateway")
-TOKEN_PATH = "/api/v1/auth/token"
+TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - the endpoint, no secret
 
 
 @dataclass
@@ -77,10 +77,10 @@ class Stack:
             "CRM_AMQP_URL": self.amqp_url,
             "CRM_DATA_DIR": str(self.log_dir / "data"),
             "CRM_LOG_LEVEL": "INFO",
-            "CRM_BOOTSTRAP_ADMIN_EMAIL": self.admin_email,
-            "CRM_BOOTSTRAP_ADMIN_PASSWORD": self.admin_password,
         }
         for spec in registry.SERVICES:
+            # as compose runs them (signing keys stored encrypted); the admin is the stack's
+            env |= {secret.variable: secret.dev_value for secret in spec.secrets}
             prefix = f"CRM_{spec.name.upper()}_"
             env[prefix + "PORT"] = str(self.ports[spec.name])
             env[prefix + "METRICS_PORT"] = str(self.ports[f"{spec.name}_metrics"])
@@ -88,6 +88,8 @@ class Stack:
                 env[prefix + "GRPC_TARGET"] = self.grpc_target(spec.name)
             if spec.database:
                 env[prefix + "DATABASE_URL"] = self.database_urls[spec.name]
+        env["CRM_BOOTSTRAP_ADMIN_EMAIL"] = self.admin_email
+        env["CRM_BOOTSTRAP_ADMIN_PASSWORD"] = self.admin_password
         return env
 
     # -- resources -------------------------------------------------------------------------
@@ -149,7 +151,9 @@ class Stack:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 body = json.load(response)
         except urllib.error.HTTPError as exc:
-            raise AssertionError(f"the token endpoint answered {exc.code}: {exc.read()!r}") from None
+            raise AssertionError(
+                f"the token endpoint answered {exc.code}: {exc.read()!r}"
+            ) from None
         expires_at = time.monotonic() + float(body["expires_in"]) - 60
         self._tokens[username] = (str(body["access_token"]), expires_at)
         return str(body["access_token"])

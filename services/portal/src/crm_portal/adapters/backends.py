@@ -19,6 +19,8 @@ from crm_portal.adapters.circuit import CircuitBreaker, State
 class Backend(Protocol):
     def call(self, method: MethodDescriptor, request: Message) -> Message: ...
 
+    def close(self) -> None: ...
+
 
 def service_name(service: ServiceDescriptor) -> str:
     """The registry name of a proto service's owner: crm.customer.v1.* -> customer."""
@@ -40,6 +42,10 @@ class Backends:
         name = service_name(method.containing_service)
         backend = self._backends[name]
         return self._breakers[name].call(lambda: backend.call(method, request))
+
+    def close(self) -> None:
+        for backend in self._backends.values():
+            backend.close()
 
     def circuits(self) -> dict[str, State]:
         return {name: breaker.state for name, breaker in sorted(self._breakers.items())}

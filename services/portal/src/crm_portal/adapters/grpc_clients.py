@@ -44,6 +44,9 @@ class GrpcBackend:
             self._callables[method.full_name] = found
         return found
 
+    def close(self) -> None:
+        self._channel.close()
+
     def call(self, method: MethodDescriptor, request: Message) -> Message:
         deadline = QUERY_DEADLINE if method.full_name in self._reads else COMMAND_DEADLINE
         answer: Message = self._callable(method)(request, timeout=deadline)
