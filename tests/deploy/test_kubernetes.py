@@ -445,6 +445,32 @@ def reachable(
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_the_portal_reaches_redis(overlay: str) -> None:
+    objects = render(overlay)
+    policies = by_kind(objects, "NetworkPolicy")
+    # the pods' egress only: Redis runs wherever it runs, and admits whom it admits
+    egress = [
+        {**p, "spec": {**p["spec"], "policyTypes": ["Egress"]}}
+        for p in policies
+        if "Egress" in p["spec"]["policyTypes"]
+    ]
+    redis = {"app.kubernetes.io/name": "redis"}
+    open_to = {
+        spec.name
+        for spec in SPECS.values()
+        if reachable(
+            egress,
+            named(objects, "Deployment", spec.name)["spec"]["template"]["metadata"]["labels"],
+            redis,
+            6379,
+            "redis",
+        )
+    }
+
+    assert open_to == {"portal"}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_network_policies_follow_the_calls_of_the_registry(overlay: str) -> None:
     """A service's pods reach another's gRPC port exactly when the registry says it calls it."""
     objects = render(overlay)

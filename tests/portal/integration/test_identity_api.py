@@ -344,3 +344,85 @@ def test_login_brute_force_is_answered_429_per_address(client: FlaskClient) -> N
 def test_successful_logins_do_not_count(client: FlaskClient) -> None:
     for _ in range(5):
         assert password_grant(client, ADMIN_EMAIL, ADMIN_PASSWORD)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("POST", "/api/v1/admin/users",
+         {"email": "new@example.com", "password": "staff password 1", "roles": ["overlord"]},
+         "roles"),
+        ("POST", "/api/v1/admin/users",
+         {"email": "new@example.com", "password": "short", "roles": ["analyst"]}, "password"),
+        ("POST", "/api/v1/admin/users",
+         {"email": "new@example.com", "password": "staff password 1", "roles": ["analyst"],
+          "is_admin": True}, "is_admin"),
+        ("POST", "/api/v1/admin/users",
+         {"email": "new@example.com", "password": "staff password 1", "roles": []}, "roles"),
+        ("POST", "/api/v1/admin/clients", {"name": "ERP", "scopes": ["everything"]}, "scopes"),
+        ("POST", "/api/v1/admin/clients", {"name": "ERP", "scopes": []}, "scopes"),
+        ("PATCH", "/api/v1/admin/users/{rep}", {"disabled": None}, "disabled"),
+        ("PATCH", "/api/v1/admin/users/{rep}", {"kind": "partner"}, "kind"),
+    ],
+)  # fmt: skip
+def test_a_bad_admin_request_is_a_422_naming_the_field_and_changes_nothing(
+    client: FlaskClient, method: str, path: str, body: dict[str, object], field: str
+) -> None:
+    headers = admin_headers(client)
+    rep = create_staff(client, headers, "rep@example.com", ["sales_rep"])
+    users_before = client.get("/api/v1/admin/users", headers=headers).get_json()["items"]
+    clients_before = client.get("/api/v1/admin/clients", headers=headers).get_json()["items"]
+
+    response = client.open(path.format(rep=rep["id"]), method=method, json=body, headers=headers)
+
+    assert response.status_code == 422
+    assert response.mimetype == PROBLEM
+    assert [e["field"] for e in response.get_json()["errors"]] == [field]
+    assert client.get("/api/v1/admin/users", headers=headers).get_json()["items"] == users_before
+    assert client.get("/api/v1/admin/clients", headers=headers).get_json()["items"] == (
+        clients_before
+    )
+
+
+def test_admin_answers_keep_their_json_shapes(client: FlaskClient) -> None:
+    headers = admin_headers(client)
+    created = client.post(
+        "/api/v1/admin/users",
+        json={"email": "a@example.com", "password": "staff password 1",
+              "roles": ["manager", "analyst"]},
+        headers=headers,
+    )  # fmt: skip
+    new_client = client.post(
+        "/api/v1/admin/clients", json={"name": "ERP", "scopes": ["customers:read"]},
+        headers=headers,
+    )  # fmt: skip
+    default_page = client.get("/api/v1/admin/users?page_size=0", headers=headers)
+    renamed = client.patch(
+        created.headers["Location"], json={"name": "Ann", "disabled": False}, headers=headers
+    )
+    unnamed = client.patch(created.headers["Location"], json={"name": None}, headers=headers)
+    nothing = client.patch(created.headers["Location"], json={}, headers=headers)
+
+    user = created.get_json()
+    assert created.status_code == 201
+    assert set(user) == {
+        "id", "email", "kind", "name", "roles", "customer_id", "partner_id", "disabled",
+        "created_at", "updated_at", "last_login_at",
+    }  # fmt: skip
+    assert (user["kind"], user["roles"], user["name"], user["last_login_at"]) == (
+        "staff",
+        ["analyst", "manager"],
+        None,
+        None,
+    )
+    assert created.headers["Location"].endswith(f"/api/v1/admin/users/{user['id']}")
+    assert new_client.status_code == 201
+    assert new_client.headers["Cache-Control"] == "no-store"
+    assert set(new_client.get_json()) == {
+        "client_id", "name", "scopes", "active", "created_at", "revoked_at", "client_secret",
+    }  # fmt: skip
+    assert default_page.status_code == 200
+    assert set(default_page.get_json()) == {"items", "next_page_token"}
+    assert renamed.get_json()["name"] == "Ann"
+    assert unnamed.get_json()["name"] is None
+    assert nothing.status_code == 422

@@ -196,14 +196,18 @@ def test_timeline_logs_an_interaction(client: FlaskClient, customers: FakeCustom
 def test_blacklist_and_unblacklist(client: FlaskClient, customers: FakeCustomers) -> None:
     blacklisted = client.post(f"{CUSTOMER_URL}/blacklist", json={"reason": "fraud"})
     lifted = client.post(f"{CUSTOMER_URL}/unblacklist", json={"reason": "cleared"})
-    without_reason = client.post(f"{CUSTOMER_URL}/unblacklist")
+    without_body = client.post(f"{CUSTOMER_URL}/unblacklist")
+    without_reason = client.post(f"{CUSTOMER_URL}/unblacklist", json={})
 
     assert blacklisted.status_code == 200
     assert blacklisted.json is not None
     assert blacklisted.json["blacklisted"] is True
     assert blacklisted.json["blacklist_reason"] == "fraud"
     assert lifted.status_code == 200
+    assert without_body.status_code == 415  # the body is required
     assert without_reason.status_code == 422  # the proto's rule: a reason is required
+    assert without_reason.json is not None
+    assert [e["field"] for e in without_reason.json["errors"]] == ["reason"]
     assert [(c.method, c.request.reason) for c in customers.calls] == [
         ("blacklist_customer", "fraud"),
         ("unblacklist_customer", "cleared"),

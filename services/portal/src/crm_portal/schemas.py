@@ -1,55 +1,17 @@
-"""Request and response models of the hand-written routes (identity, the portal's own record,
-probes, problems). The routes of the table (routes.py) read and answer proto messages by their
-descriptors instead (gateway.py).
+"""Models of what the hand-written routes read and answer (probes, problems; the OAuth
+endpoints in identity_schemas). The routes of the table (routes.py) read and answer proto
+messages by their descriptors instead (gateway.py).
 
-Bodies are strict (no "1" for 1, no "yes" for true) and refuse unknown fields; sizes are
-limited so a request cannot make the backends hold unbounded data. Query strings arrive as
-text, so they are parsed leniently ("20" -> 20) but also refuse unknown parameters.
+Query strings arrive as text, so they are parsed leniently ("20" -> 20) but refuse unknown
+parameters.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from crm_platform.paging import MAX_PAGE_SIZE
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
-
-# Enum values as the API spells them (lowercase proto enum names without their prefix).
-PartyKindName = Literal["person", "organization"]
-GenderName = Literal["female", "male", "other"]
-SourceName = Literal["web", "phone", "sales_rep", "distributor", "partner", "campaign", "portal"]
-ConsentChannelName = Literal["email", "sms", "phone", "post"]
-
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Place = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-# digits with the usual separators; the customer service normalizes to E.164
-Phone = Annotated[
-    str,
-    StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9 ().-]*[0-9][0-9 ().-]*$"),
-]
-PreferenceKey = Annotated[str, StringConstraints(min_length=1, max_length=50)]
-PreferenceValue = Annotated[str, StringConstraints(max_length=200)]
-Preferences = Annotated[dict[PreferenceKey, PreferenceValue], Field(max_length=50)]
-PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
-PageToken = Annotated[str, StringConstraints(max_length=1000)]
-
-
-def _not_in_future(value: date) -> date:
-    if value > datetime.now(UTC).date():
-        raise PydanticCustomError("future_date", "must not be in the future")
-    return value
-
-
-BirthDate = Annotated[date, AfterValidator(_not_in_future)]
 
 
 def _without_nul(value: Any) -> Any:
@@ -66,15 +28,6 @@ def _without_nul(value: Any) -> Any:
     return value
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        return _without_nul(value)
-
-
 class Query(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -89,10 +42,7 @@ class NoQuery(Query):
 
 
 # -- Responses ---------------------------------------------------------------------------------
-# What the hand-written routes answer, for the OpenAPI document. Enum values the gateway does
-# not know yet, and the unspecified ones, come out as null.
-
-Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+# What the hand-written routes answer, for the OpenAPI document.
 
 
 class Reply(BaseModel):

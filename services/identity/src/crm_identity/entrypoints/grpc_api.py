@@ -40,6 +40,8 @@ KINDS = {
     identity_pb2.ACCOUNT_KIND_PARTNER: AccountKind.PARTNER,
 }
 KIND_VALUES = {kind: value for value, kind in KINDS.items()}
+# what a registration must give of the customer record (the record itself needs less)
+REGISTRATION_FIELDS = ("email", "name", "phone")
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
@@ -190,6 +192,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         self, request: identity_pb2.RegisterRequest, context: grpc.ServicerContext
     ) -> identity_pb2.RegisterResponse:
         customer = request.customer
+        missing = [
+            FieldViolation(f"customer.{name}", "is required")
+            for name in REGISTRATION_FIELDS
+            if not getattr(customer, name).strip()
+        ]
+        if missing:
+            raise ValidationFailed(missing)
         profile = ProfileFields(
             name=customer.name,
             email=customer.email,

@@ -5,7 +5,9 @@ The JSON of the API: snake_case field names (a few renamed, e.g. `acquisition_so
 is "web"; the unspecified zero is null), RFC 3339 UTC times for Timestamps, 64-bit integers as
 numbers, decimals as strings (they are string fields in the proto), and null for what proto3
 leaves empty (an empty string, an unset message). A list answer (one repeated field beside a
-`crm.common.v1.PageResponse`) is `{"items": [...], "next_page_token": ...}`.
+`crm.common.v1.PageResponse`) is `{"items": [...], "next_page_token": ...}`; a message field
+named in `inline` is answered as its own fields beside the others (a new machine client and
+its secret side by side).
 
 Reading JSON refuses unknown fields and wrong types, naming the field as the client wrote it;
 strings are stripped of surrounding whitespace. The field rules (`crm.common.v1.rules`) are
@@ -113,10 +115,12 @@ class _Invalid(Exception):
 class JsonCodec:
     """`json_names`: proto field full name -> its JSON name, where they differ.
     `keyed`: repeated message fields answered as an object keyed by one enum field of the
-    element, e.g. a customer's consents keyed by channel."""
+    element, e.g. a customer's consents keyed by channel. `inline`: message fields (full
+    names) of answers whose fields are answered in place of the field."""
 
     json_names: Mapping[str, str] = field(default_factory=dict)
     keyed: Mapping[str, str] = field(default_factory=dict)
+    inline: frozenset[str] = frozenset()
 
     def name_of(self, descriptor: FieldDescriptor) -> str:
         return self.json_names.get(descriptor.full_name, descriptor.name)
@@ -135,7 +139,13 @@ class JsonCodec:
                 PAGE_ITEMS: [self.to_json(item) for item in getattr(message, items.name)],
                 NEXT_PAGE_TOKEN: page.next_page_token or None,
             }
-        return {self.name_of(f): self._field_to_json(message, f) for f in descriptor.fields}
+        answered: Json = {}
+        for f in descriptor.fields:
+            if f.full_name in self.inline:
+                answered.update(self.to_json(getattr(message, f.name)))
+            else:
+                answered[self.name_of(f)] = self._field_to_json(message, f)
+        return answered
 
     def _field_to_json(self, message: Message, descriptor: FieldDescriptor) -> Any:
         value = getattr(message, descriptor.name)

@@ -17,7 +17,8 @@ string and body map onto the request message. The handler then:
    `Location` for what a create made.
 
 What only REST has: the body's keys of a PATCH become its field mask (null clears; a required
-field may change but not be cleared); `If-Match` or the body's `version` set the field a change
+field may change but not be cleared), or set the flags that say a field changes where the
+request has such flags instead of a mask; `If-Match` or the body's `version` set the field a change
 is conditional on; `Idempotency-Key` is both the gateway's replay key and the request's
 `idempotency_key` when it has one.
 """
@@ -78,10 +79,16 @@ class Route:
     body: str | None = None
     writable: tuple[str, ...] | None = None  # the body's allowed JSON fields (None: every one)
     body_required: bool = True
+    # request fields (JSON names) the body holds beside those of the field it fills
+    beside: tuple[str, ...] = ()
     mask: str | None = None  # the FieldMask field that lists the body's keys (PATCH)
+    # body field -> the bool request field set when the body holds it (PATCH without a mask:
+    # proto3 cannot tell an absent list or string from an empty one)
+    presence: Mapping[str, str] = field(default_factory=dict)
     version: str | None = None  # the field set from If-Match or the body's `version`
     status: int = 200
     location: str | None = None  # the row (by name) that reads what this one creates
+    cache_control: str | None = None  # the answer's Cache-Control (no-store for a secret)
     idempotent: bool = False  # Idempotency-Key (POST)
     reads: bool = False  # changes nothing: retried on UNAVAILABLE (GET rows always)
     problems: tuple[int, ...] = ()  # further problem statuses it answers (409, ...)
@@ -113,12 +120,14 @@ class Route:
             return {}
         by_name = codec.fields_by_json_name(message)
         if self.writable is not None:
-            return {name: by_name[name] for name in self.writable}
-        if self.body != WHOLE_REQUEST:
-            return by_name
-        bound = {p.split(".")[0] for p in self.path.values()}
-        bound.update(n for n in (self.mask, self.version, IDEMPOTENCY_KEY_FIELD) if n)
-        return {name: f for name, f in by_name.items() if f.name not in bound}
+            by_name = {name: by_name[name] for name in self.writable}
+        elif self.body == WHOLE_REQUEST:
+            bound = {p.split(".")[0] for p in self.path.values()}
+            bound.update(n for n in (self.mask, self.version, IDEMPOTENCY_KEY_FIELD) if n)
+            bound.update(self.presence.values())
+            by_name = {name: f for name, f in by_name.items() if f.name not in bound}
+        own = codec.fields_by_json_name(self.request_type)
+        return {**{name: own[name] for name in self.beside}, **by_name}
 
     def query_fields(
         self, codec: JsonCodec
@@ -212,31 +221,38 @@ def _set_body(
     assert route.body is not None
     target = request if route.body == WHOLE_REQUEST else getattr(request, route.body)
     allowed = route.body_fields(codec)
-    codec.set_fields(target, document, allowed=allowed, errors=errors)
+    beside = {name: document.pop(name) for name in route.beside if name in document}
+    codec.set_fields(request, beside, allowed=route.beside, errors=errors)
+    own = {name: f for name, f in allowed.items() if name not in route.beside}
+    codec.set_fields(target, document, allowed=own, errors=errors)
     if route.body != WHOLE_REQUEST:
         target.SetInParent()
-    if route.mask is not None:
-        _set_mask(route, request, document, allowed, errors)
+    if route.method == "PATCH":
+        _set_changes(route, request, document, own, errors)
     return body_version
 
 
-def _set_mask(
+def _set_changes(
     route: Route,
     request: Message,
     document: Mapping[str, Any],
     allowed: Mapping[str, FieldDescriptor],
     errors: list[JsonError],
 ) -> None:
-    assert route.mask is not None
+    """What a PATCH changes: its field mask, or the request's flags (`presence`)."""
     present = [(name, allowed[name]) for name in allowed if name in document]
     for name, descriptor in present:
         rules = validation.rules_of(descriptor)
-        if document[name] is None and rules is not None and rules.required:
+        clears = route.mask is not None or name in route.presence
+        if document[name] is None and (not clears or (rules is not None and rules.required)):
             errors.append(JsonError(name, "may be changed but not cleared"))
+        if name in route.presence:
+            setattr(request, route.presence[name], True)
     if not present and not errors:
         errors.append(JsonError("", "change at least one field"))
-    mask: field_mask_pb2.FieldMask = getattr(request, route.mask)
-    mask.paths.extend(descriptor.name for _name, descriptor in present)
+    if route.mask is not None:
+        mask: field_mask_pb2.FieldMask = getattr(request, route.mask)
+        mask.paths.extend(descriptor.name for _name, descriptor in present)
 
 
 def read_request(codec: JsonCodec, route: Route, path_values: Mapping[str, Any]) -> Message:
@@ -300,6 +316,8 @@ def _call(codec: JsonCodec, route: Route, request: Message) -> Message:
 def answer(codec: JsonCodec, route: Route, reply: Message, rows: Mapping[str, Route]) -> Response:
     response = jsonify(codec.to_json(reply))
     response.status_code = route.status
+    if route.cache_control is not None:
+        response.headers["Cache-Control"] = route.cache_control
     if VERSION_KEY in reply.DESCRIPTOR.fields_by_name:
         # If-Match with it on the next change makes that change safe
         response.set_etag(str(getattr(reply, VERSION_KEY)))
@@ -341,6 +359,8 @@ def register(blueprint: Blueprint, codec: JsonCodec, routes: tuple[Route, ...]) 
         answer_headers = ("ETag",) if VERSION_KEY in route.rpc.output_type.fields_by_name else ()
         if route.location is not None:
             answer_headers = ("Location", *answer_headers)
+        if route.cache_control is not None:
+            answer_headers = (*answer_headers, "Cache-Control")
         operations.operation(
             blueprint,
             route.method,

@@ -1,5 +1,7 @@
-"""Identity routes: the OAuth 2.0 token and revocation endpoints, the JWKS, the admin API
-(accounts, machine clients, signing keys) and the customer portal (registration, own record).
+"""Identity routes that are more than one RPC call: the OAuth 2.0 token and revocation
+endpoints, the JWKS and the customer portal (registration with its own rate limit, the
+caller's own record). The admin API (accounts, machine clients, signing keys) is rows of the
+route table (routes.IDENTITY_ROUTES).
 
 Token endpoint errors follow RFC 6749 section 5.2 inside a problem document: the body is
 `application/problem+json` with the OAuth members `error` and `error_description` next to the
@@ -16,10 +18,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
-from uuid import UUID
 
 from crm_platform import context
 from crm_platform.auth import Allow, RemoteKeys
@@ -27,7 +27,6 @@ from crm_proto.crm.customer.v1 import customer_pb2
 from crm_proto.crm.identity.v1 import identity_pb2
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ValidationError
 
 from crm_portal import identity_schemas as schemas
@@ -50,24 +49,15 @@ FORM = "application/x-www-form-urlencoded"
 JWKS_MAX_AGE = 60  # seconds; verifiers also refetch on an unknown kid
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 section 5.1
 
-ADMIN = Allow(roles={"admin"}, scopes={"identity:admin"})
+# only customers have an own record (GetCustomer and UpdateCustomer also let staff in)
 OWN_RECORD = Allow(customers=True)
-USER_ID = {"user_id": "the account's id"}
-CLIENT_ID = {"client_id": "the machine client's id"}
 
-IDENTITY = identity_pb2.DESCRIPTOR.services_by_name["IdentityService"]
-CUSTOMERS = customer_pb2.DESCRIPTOR.services_by_name["CustomerService"]
+IDENTITY = routes.IDENTITY
 # identity's methods that change nothing: retried on UNAVAILABLE, with the shorter deadline
-IDENTITY_READS = tuple(
-    IDENTITY.methods_by_name[name]
-    for name in ("GetPublicKeys", "GetUser", "ListUsers", "ListClients", "ListKeys")
+IDENTITY_READS = (
+    IDENTITY.methods_by_name["GetPublicKeys"],
+    *(route.rpc for route in routes.IDENTITY_ROUTES if route.is_read),
 )
-ACCOUNT_KINDS = {
-    identity_pb2.ACCOUNT_KIND_STAFF: "staff",
-    identity_pb2.ACCOUNT_KIND_CUSTOMER: "customer",
-    identity_pb2.ACCOUNT_KIND_PARTNER: "partner",
-}
-KIND_VALUES = {name: value for value, name in ACCOUNT_KINDS.items()}
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R", bound=Message)
@@ -100,50 +90,7 @@ def call(method: str, request_: Message, answer: type[R]) -> R:
     return reply
 
 
-# -- rendering --------------------------------------------------------------------------------
-
-
-def _time(value: Timestamp, present: bool = True) -> str | None:
-    if not present:
-        return None
-    return value.ToDatetime(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-
-
-def user_to_json(user: identity_pb2.User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "kind": ACCOUNT_KINDS[user.kind],
-        "name": user.name or None,
-        "roles": sorted(user.roles),
-        "customer_id": user.customer_id or None,
-        "partner_id": user.partner_id or None,
-        "disabled": user.disabled,
-        "created_at": _time(user.created_at),
-        "updated_at": _time(user.updated_at),
-        "last_login_at": _time(user.last_login_at, user.HasField("last_login_at")),
-    }
-
-
-def client_to_json(client: identity_pb2.Client) -> dict[str, Any]:
-    return {
-        "client_id": client.client_id,
-        "name": client.name,
-        "scopes": sorted(client.scopes),
-        "active": client.active,
-        "created_at": _time(client.created_at),
-        "revoked_at": _time(client.revoked_at, client.HasField("revoked_at")),
-    }
-
-
-def key_to_json(key: identity_pb2.SigningKey) -> dict[str, Any]:
-    return {
-        "kid": key.kid,
-        "active": key.active,
-        "created_at": _time(key.created_at),
-        "retired_at": _time(key.retired_at, key.HasField("retired_at")),
-        "published_until": _time(key.published_until, key.HasField("published_until")),
-    }
+# -- answers ----------------------------------------------------------------------------------
 
 
 def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -344,185 +291,26 @@ def jwks() -> Response:
     return _json(document, headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"})
 
 
-# -- accounts ---------------------------------------------------------------------------------
-
-
-@operation(
-    identity, "POST", "/api/v1/admin/users",
-    summary="Create an account", tags=["admin"], allow=ADMIN, body=schemas.UserCreate,
-    responses={201: Answer("The new account", schemas.User, headers=("Location",))},
-    problems=[409],
-)  # fmt: skip
-def create_user(body: schemas.UserCreate) -> Response:
-    """A staff account (staff roles) or a partner user (`kind: partner`, role partner_user and
-    the `partner_id`). A taken email is a 409."""
-    create = identity_pb2.CreateUserRequest(
-        email=str(body.email),
-        password=body.password,
-        kind=KIND_VALUES[body.kind],
-        roles=body.roles,
-        name=body.name or "",
-        partner_id=str(body.partner_id) if body.partner_id else "",
-    )
-    user = call("CreateUser", create, identity_pb2.User)
-    response = _json(user_to_json(user), 201)
-    response.headers["Location"] = url_for(".get_user", user_id=user.id)
-    return response
-
-
-@operation(
-    identity, "GET", "/api/v1/admin/users",
-    summary="List accounts", tags=["admin"], allow=ADMIN, query=schemas.UserListQuery,
-    responses={200: Answer("A page of accounts, by email", schemas.UserPage)},
-)  # fmt: skip
-def list_users(query: schemas.UserListQuery) -> Response:
-    listing = identity_pb2.ListUsersRequest()
-    if query.kind:
-        listing.kind = KIND_VALUES[query.kind]
-    listing.page.page_size = query.page_size or 0
-    listing.page.page_token = query.page_token or ""
-    page = call("ListUsers", listing, identity_pb2.ListUsersResponse)
-    return _json(
-        {
-            "items": [user_to_json(user) for user in page.users],
-            "next_page_token": page.page.next_page_token or None,
-        }
-    )
-
-
-@operation(
-    identity, "GET", "/api/v1/admin/users/<uuid:user_id>",
-    summary="Get an account", tags=["admin"], allow=ADMIN, path_params=USER_ID,
-    responses={200: Answer("The account", schemas.User)},
-)  # fmt: skip
-def get_user(user_id: UUID) -> Response:
-    user = call("GetUser", identity_pb2.GetUserRequest(id=str(user_id)), identity_pb2.User)
-    return _json(user_to_json(user))
-
-
-@operation(
-    identity, "PATCH", "/api/v1/admin/users/<uuid:user_id>",
-    summary="Change an account's roles, name or state", tags=["admin"], allow=ADMIN,
-    body=schemas.UserPatch, path_params=USER_ID,
-    responses={200: Answer("The account", schemas.User)},
-    problems=[409],
-)  # fmt: skip
-def update_user(user_id: UUID, body: schemas.UserPatch) -> Response:
-    """`disabled: true` also revokes the account's refresh tokens. The last active admin can
-    be neither disabled nor demoted (409), and an admin cannot disable themselves (403)."""
-    update = identity_pb2.UpdateUserRequest(
-        id=str(user_id),
-        set_roles=body.roles is not None,
-        roles=body.roles or [],
-        set_name="name" in body.model_fields_set,
-        name=body.name or "",
-    )
-    if body.disabled is not None:
-        update.disabled = body.disabled
-    return _json(user_to_json(call("UpdateUser", update, identity_pb2.User)))
-
-
-# -- machine clients --------------------------------------------------------------------------
-
-
-@operation(
-    identity, "POST", "/api/v1/admin/clients",
-    summary="Create a machine client", tags=["admin"], allow=ADMIN, body=schemas.ClientCreate,
-    responses={201: Answer("The client with its secret, shown this once", schemas.NewClient)},
-)  # fmt: skip
-def create_client(body: schemas.ClientCreate) -> Response:
-    """For an enterprise system: it gets tokens with `grant_type=client_credentials` and the
-    secret answered here, which is not stored and cannot be shown again."""
-    create = identity_pb2.CreateClientRequest(name=body.name, scopes=body.scopes)
-    created = call("CreateClient", create, identity_pb2.CreateClientResponse)
-    payload = client_to_json(created.client) | {"client_secret": created.client_secret}
-    return _json(payload, 201, headers={"Cache-Control": "no-store"})
-
-
-@operation(
-    identity, "GET", "/api/v1/admin/clients",
-    summary="List machine clients", tags=["admin"], allow=ADMIN,
-    responses={200: Answer("Every machine client, newest first", schemas.ClientList)},
-)  # fmt: skip
-def list_clients() -> Response:
-    listing = call(
-        "ListClients", identity_pb2.ListClientsRequest(), identity_pb2.ListClientsResponse
-    )
-    return _json({"items": [client_to_json(client) for client in listing.clients]})
-
-
-@operation(
-    identity, "POST", "/api/v1/admin/clients/<uuid:client_id>/revoke",
-    summary="Revoke a machine client", tags=["admin"], allow=ADMIN, path_params=CLIENT_ID,
-    responses={200: Answer("The revoked client", schemas.Client)},
-)  # fmt: skip
-def revoke_client(client_id: UUID) -> Response:
-    """No token is issued to it any more; those it has expire within minutes."""
-    revoke = identity_pb2.RevokeClientRequest(client_id=str(client_id))
-    return _json(client_to_json(call("RevokeClient", revoke, identity_pb2.Client)))
-
-
-# -- signing keys -----------------------------------------------------------------------------
-
-
-@operation(
-    identity, "POST", "/api/v1/admin/keys/rotate",
-    summary="Rotate the signing key", tags=["admin"], allow=ADMIN,
-    responses={201: Answer("The new signing key", schemas.SigningKey)},
-)  # fmt: skip
-def rotate_keys() -> Response:
-    """A new key signs from now on. The previous one stays in the JWKS until every token it
-    signed has expired, so nobody is logged out."""
-    key = call("RotateKeys", identity_pb2.RotateKeysRequest(), identity_pb2.SigningKey)
-    return _json(key_to_json(key), 201)
-
-
-@operation(
-    identity, "GET", "/api/v1/admin/keys",
-    summary="List the signing keys", tags=["admin"], allow=ADMIN,
-    responses={200: Answer("Every signing key, newest first", schemas.SigningKeyList)},
-)  # fmt: skip
-def list_keys() -> Response:
-    listing = call("ListKeys", identity_pb2.ListKeysRequest(), identity_pb2.ListKeysResponse)
-    return _json({"items": [key_to_json(key) for key in listing.keys]})
-
-
 # -- customer portal --------------------------------------------------------------------------
 
 
 @operation(
     identity, "POST", "/api/v1/portal/register",
-    summary="Register as a customer", tags=["portal"], allow=PUBLIC, body=schemas.Registration,
-    responses={201: Answer("The new login and customer record",
-                           identity_pb2.RegisterResponse.DESCRIPTOR, headers=("Location",))},
-    problems=[403, 409, 429],
+    summary=routes.REGISTRATION.summary, tags=["portal"], allow=PUBLIC,
+    responses={201: Answer(routes.REGISTRATION.answer, identity_pb2.RegisterResponse.DESCRIPTOR,
+                           headers=("Location",))},
+    problems=[403, 409, 429], route=routes.REGISTRATION,
 )  # fmt: skip
 @limiter.limit(
     _registration_limit, key_func=lambda: "registration:" + client_address(),
     override_defaults=True,
 )  # fmt: skip
-def register(body: schemas.Registration) -> Response:
+def register() -> Response:
     """Creates the customer record (source `portal`) and a login linked to it; then get a
     token with `grant_type=password`. An email or phone that belongs to a customer already,
     or an email with a login, is a 409 (without saying whose); a blacklisted email or phone
     cannot register (403)."""
-    customer = customer_pb2.Customer(
-        name=body.name,
-        email=str(body.email),
-        phone=body.phone,
-        region=body.region or "",
-        city=body.city or "",
-        birth_date=body.birth_date.isoformat() if body.birth_date else "",
-        gender=(
-            customer_pb2.Gender.Value(f"GENDER_{body.gender.upper()}")
-            if body.gender
-            else customer_pb2.GENDER_UNSPECIFIED
-        ),
-        preferences=body.preferences or {},
-    )
-    register = identity_pb2.RegisterRequest(password=body.password, customer=customer)
-    registration = call("Register", register, identity_pb2.RegisterResponse)
-    response = _json(routes.CODEC.to_json(registration), 201)
+    response = gateway.serve(routes.CODEC, routes.REGISTRATION, {})
     response.headers["Location"] = url_for(".own_record")
     return response
 
@@ -534,31 +322,24 @@ def _own_customer_id() -> str:
     return customer_id
 
 
-def _customer_reply(customer: Any) -> Response:
-    response = _json(routes.CODEC.to_json(customer))
-    response.set_etag(str(customer.version))
-    return response
-
-
 @operation(
     identity, "GET", "/api/v1/portal/me",
-    summary="Get my customer record", tags=["portal"], allow=OWN_RECORD,
-    responses={200: Answer("The caller's customer record", customer_pb2.Customer.DESCRIPTOR,
+    summary=routes.OWN_RECORD.summary, tags=["portal"], allow=OWN_RECORD,
+    responses={200: Answer(routes.OWN_RECORD.answer, customer_pb2.Customer.DESCRIPTOR,
                            headers=("ETag",))},
+    route=routes.OWN_RECORD,
 )  # fmt: skip
 def own_record() -> Response:
-    request_ = customer_pb2.GetCustomerRequest(id=_own_customer_id())
-    return _customer_reply(backends().call(CUSTOMERS.methods_by_name["GetCustomer"], request_))
+    return gateway.serve(routes.CODEC, routes.OWN_RECORD, {"customer_id": _own_customer_id()})
 
 
 @operation(
     identity, "PATCH", "/api/v1/portal/me",
-    summary="Change my customer record", tags=["portal"], allow=OWN_RECORD,
-    body=schemas.ProfilePatch,
+    summary=routes.OWN_RECORD_UPDATE.summary, tags=["portal"], allow=OWN_RECORD,
     headers={"If-Match": "the ETag of the record read before: the change applies only to it"},
-    responses={200: Answer("The caller's customer record", customer_pb2.Customer.DESCRIPTOR,
+    responses={200: Answer(routes.OWN_RECORD_UPDATE.answer, customer_pb2.Customer.DESCRIPTOR,
                            headers=("ETag",))},
-    problems=[409],
+    problems=[409], route=routes.OWN_RECORD_UPDATE,
 )  # fmt: skip
 def change_own_record() -> Response:
     """Profile fields only (name, phone, region, city, birth date, gender, preferences); any

@@ -110,7 +110,12 @@ class MessageSchemas:
                 "required": [PAGE_ITEMS, NEXT_PAGE_TOKEN],
                 "additionalProperties": False,
             }
-        properties = {self.codec.name_of(f): self._answer_field(f) for f in message.fields}
+        properties: Schema = {}
+        for f in message.fields:
+            if f.full_name in self.codec.inline:
+                properties.update(self._answer_object(message_of(f))["properties"])
+            else:
+                properties[self.codec.name_of(f)] = self._answer_field(f)
         return {
             "type": "object",
             "properties": properties,
@@ -154,7 +159,7 @@ class MessageSchemas:
     def body(self, route: Route) -> Schema:
         """The request body of a route, as a component named after its RPC."""
         fields = route.body_fields(self.codec)
-        patch = route.mask is not None
+        patch = route.method == "PATCH"
         properties: Schema = {}
         required = []
         for name, field in fields.items():
@@ -178,6 +183,8 @@ class MessageSchemas:
         if patch:
             body["minProperties"] = 1
         name = f"{route.rpc.name}Body"
+        if self.components.get(name, body) != body:  # another route onto the same RPC
+            name = f"{route.rpc.name}{''.join(p.title() for p in route.rule.split('/'))}Body"
         self.components[name] = body
         return {"$ref": REF_TEMPLATE.format(model=name)}
 

@@ -137,6 +137,7 @@ def _header(description: str, *, integer: bool = False) -> dict[str, Any]:
 _RESPONSE_HEADERS = {
     "Location": "the URL of the created resource",
     "ETag": "the resource's version; send it as If-Match to change it safely",
+    "Cache-Control": "no-store: the answer holds a secret shown this once",
     "Retry-After": "seconds to wait",
 }
 _RATE_LIMIT_HEADERS = {

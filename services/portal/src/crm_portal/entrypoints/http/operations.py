@@ -2,17 +2,18 @@
 
 Every route of the portal is declared with `operation(...)` instead of Flask's `@bp.get`:
 the rows of the route table (routes.py) through gateway.register, and the hand-written views
-(tokens, accounts, registration) directly::
+(tokens, registration, the portal's own record) directly::
 
     @operation(
-        identity, "POST", "/api/v1/admin/users",
-        summary="Create an account",
-        tags=["admin"],
-        allow=ADMIN,
-        body=schemas.UserCreate,
-        responses={201: Answer("The new account", schemas.User, headers=("Location",))},
+        identity, "POST", "/api/v1/auth/revoke",
+        summary="Revoke a token",
+        tags=["auth"],
+        allow=PUBLIC,
+        body=schemas.RevokeRequest,
+        form=True,
+        responses={200: Answer("Revoked, or not a token this portal knows (RFC 7009)")},
     )
-    def create_user(body: schemas.UserCreate) -> Response: ...
+    def revoke_token() -> Response: ...
 
 The one declaration drives:
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from crm_platform import enums
 from crm_proto.crm.analytics.v1 import analytics_pb2
 from crm_proto.crm.customer.v1 import customer_pb2
+from crm_proto.crm.identity.v1 import identity_pb2
 from flask import Blueprint
 from google.protobuf.descriptor import MethodDescriptor
 
@@ -17,13 +18,18 @@ from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route
 
 CUSTOMERS = customer_pb2.DESCRIPTOR.services_by_name["CustomerService"]
 ANALYTICS = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"]
+IDENTITY = identity_pb2.DESCRIPTOR.services_by_name["IdentityService"]
 
 CODEC = JsonCodec(
     json_names={
         "crm.customer.v1.Customer.acquisition_source": "source",
         "crm.customer.v1.ListCustomersRequest.query": "q",
+        # whole lists, answered like pages
+        "crm.identity.v1.ListClientsResponse.clients": "items",
+        "crm.identity.v1.ListKeysResponse.keys": "items",
     },
     keyed={"crm.customer.v1.Customer.consents": "channel"},
+    inline=frozenset({"crm.identity.v1.CreateClientResponse.client"}),
 )
 
 # what a client writes of a customer; the service sets the rest
@@ -95,8 +101,7 @@ ROUTES = (
     Route(
         "POST", f"{CUSTOMER}/unblacklist", _customers("UnblacklistCustomer"),
         summary="Lift a customer's blacklisting", answer="The customer", tags=TAGS,
-        path=BY_ID, path_docs=CUSTOMER_ID, body=WHOLE_REQUEST, body_required=False,
-        idempotent=True, problems=(409,),
+        path=BY_ID, path_docs=CUSTOMER_ID, body=WHOLE_REQUEST, idempotent=True, problems=(409,),
     ),
     Route(
         "PUT", f"{CUSTOMER}/consents/<any({CONSENT_CHANNELS}):channel>", _customers("SetConsent"),
@@ -124,7 +129,87 @@ ROUTES = (
     ),
 )  # fmt: skip
 
-# the customer's own record (the portal's /me): the id is the caller's, not the path's
+
+def _identity(name: str) -> MethodDescriptor:
+    return IDENTITY.methods_by_name[name]
+
+
+USER = "/admin/users/<uuid:user_id>"
+USER_ID = {"user_id": "the account's id"}
+ADMIN = ("admin",)
+
+# identity's admin API
+IDENTITY_ROUTES = (
+    Route(
+        "POST", "/admin/users", _identity("CreateUser"),
+        summary="Create an account", answer="The new account", tags=ADMIN,
+        description="A staff account (staff roles) or a partner user (`kind: partner`, role "
+        "partner_user and the `partner_id`). Customers register themselves at "
+        "/api/v1/portal/register. A taken email is a 409.",
+        body=WHOLE_REQUEST, status=201, location="get_user", problems=(409,),
+    ),
+    Route(
+        "GET", "/admin/users", _identity("ListUsers"),
+        summary="List accounts", answer="A page of accounts, by email", tags=ADMIN,
+    ),
+    Route(
+        "GET", USER, _identity("GetUser"),
+        summary="Get an account", answer="The account", tags=ADMIN,
+        path={"user_id": "id"}, path_docs=USER_ID,
+    ),
+    Route(
+        "PATCH", USER, _identity("UpdateUser"),
+        summary="Change an account's roles, name or state", answer="The account", tags=ADMIN,
+        description="Only the fields present change. `disabled: true` also revokes the "
+        "account's refresh tokens. The last active admin can be neither disabled nor demoted "
+        "(409), and an admin cannot disable themselves (403).",
+        path={"user_id": "id"}, path_docs=USER_ID, body=WHOLE_REQUEST,
+        presence={"roles": "set_roles", "name": "set_name"}, problems=(409,),
+    ),
+    Route(
+        "POST", "/admin/clients", _identity("CreateClient"),
+        summary="Create a machine client", answer="The client with its secret, shown this once",
+        tags=ADMIN,
+        description="For an enterprise system: it gets tokens with "
+        "`grant_type=client_credentials` and the `client_secret` answered here, which is not "
+        "stored and cannot be shown again.",
+        body=WHOLE_REQUEST, status=201, cache_control="no-store",
+    ),
+    Route(
+        "GET", "/admin/clients", _identity("ListClients"),
+        summary="List machine clients", answer="Every machine client, newest first", tags=ADMIN,
+    ),
+    Route(
+        "POST", "/admin/clients/<uuid:client_id>/revoke", _identity("RevokeClient"),
+        summary="Revoke a machine client", answer="The revoked client", tags=ADMIN,
+        description="No token is issued to it any more; those it has expire within minutes.",
+        path={"client_id": "client_id"}, path_docs={"client_id": "the machine client's id"},
+    ),
+    Route(
+        "POST", "/admin/keys/rotate", _identity("RotateKeys"),
+        summary="Rotate the signing key", answer="The new signing key", tags=ADMIN,
+        description="A new key signs from now on. The previous one stays in the JWKS until "
+        "every token it signed has expired, so nobody is logged out.",
+        status=201,
+    ),
+    Route(
+        "GET", "/admin/keys", _identity("ListKeys"),
+        summary="List the signing keys", answer="Every signing key, newest first", tags=ADMIN,
+    ),
+)  # fmt: skip
+
+# The customer portal, served by identity_routes.py: registration has its own rate limit, and
+# the own record's id is the caller's, not the path's.
+REGISTRATION = Route(
+    "POST", "/portal/register", _identity("Register"),
+    summary="Register as a customer", answer="The new login and customer record",
+    body="customer", beside=("password",), writable=("email", *PROFILE_FIELDS), status=201,
+)  # fmt: skip
+OWN_RECORD = Route(
+    "GET", "/portal/me", _customers("GetCustomer"),
+    summary="Get my customer record", answer="The caller's customer record",
+    path={"customer_id": "id"},
+)  # fmt: skip
 OWN_RECORD_UPDATE = Route(
     "PATCH", "/portal/me", _customers("UpdateCustomer"),
     summary="Change my customer record", answer="The caller's customer record",
@@ -133,11 +218,12 @@ OWN_RECORD_UPDATE = Route(
 )  # fmt: skip
 
 # the methods that change nothing: retried on UNAVAILABLE, given the shorter deadline
-READS = tuple(route.rpc for route in ROUTES if route.is_read)
+READS = tuple(route.rpc for route in (*ROUTES, *IDENTITY_ROUTES) if route.is_read)
 
 
 def blueprint() -> Blueprint:
     """The /api/v1 routes, for one app."""
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     gateway.register(api, CODEC, ROUTES)
+    gateway.register(api, CODEC, IDENTITY_ROUTES)
     return api
