@@ -13,7 +13,7 @@ from crm_portal.adapters.grpc_clients import connect
 from crm_portal.bootstrap import attach_identity
 from crm_portal.config import SERVICE_NAME, PortalSettings
 from crm_portal.entrypoints.http.app import create_app
-from crm_portal.entrypoints.http.identity_routes import IDENTITY_READS
+from crm_portal.entrypoints.http.routes import READS
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -42,7 +42,7 @@ def gateway_keys(running_identity: RunningIdentity) -> Iterator[RemoteKeys]:  # 
 
 @pytest.fixture
 def app(running_identity: RunningIdentity, gateway_keys: RemoteKeys) -> Flask:  # noqa: F811
-    backends = connect({"identity": running_identity.target}, IDENTITY_READS)
+    backends = connect({"identity": running_identity.target}, READS)
     app = create_app(backends)
     attach_identity(app, gateway_keys, PortalSettings.from_env(SERVICE_NAME, LIMITS))
     return app

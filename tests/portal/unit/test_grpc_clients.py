@@ -121,3 +121,15 @@ def test_a_backend_that_is_down_fails_only_its_own_routes_and_the_gateway_stays_
 @pytest.mark.parametrize("method", READS, ids=lambda m: m.full_name)
 def test_retried_methods_only_read(method: Any) -> None:
     assert method.name.startswith(("Get", "List", "Recognize"))  # never a create
+
+
+def test_a_read_named_twice_still_makes_a_working_channel(backend: Backend) -> None:
+    # two route rows onto one RPC (GetCustomer for staff and for a customer's own record)
+    targets = {"customer": backend.target, "analytics": backend.target}
+    client = verifying(create_app(connect(targets, (*READS, *READS)))).test_client()
+
+    response = client.get(
+        f"/api/v1/customers/{CUSTOMER_ID}", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+
+    assert response.status_code == 200

@@ -67,11 +67,13 @@ def open_channel(
     default_timeout: float = DEFAULT_TIMEOUT,
 ) -> grpc.Channel:
     """A channel whose calls get a deadline; UNAVAILABLE is retried only for the
-    (service, method) pairs named idempotent."""
+    (service, method) pairs named idempotent (a pair named twice counts once: gRPC refuses a
+    service config that names a method twice, at the first call)."""
+    idempotent = sorted(set(idempotent_methods))
     retry = {
         "methodConfig": [
             {
-                "name": [{"service": s, "method": m} for s, m in idempotent_methods],
+                "name": [{"service": s, "method": m} for s, m in idempotent],
                 "retryPolicy": {
                     "maxAttempts": 3,
                     "initialBackoff": "0.05s",
@@ -83,7 +85,7 @@ def open_channel(
         ]
     }
     options: list[tuple[str, Any]] = [("grpc.keepalive_time_ms", 30_000)]
-    if idempotent_methods:
+    if idempotent:
         options += [("grpc.enable_retries", 1), ("grpc.service_config", json.dumps(retry))]
     channel = grpc.insecure_channel(target, options=options)
     return grpc.intercept_channel(channel, _Propagate(default_timeout))

@@ -28,7 +28,7 @@ def attach_identity(app: Flask, keys: RemoteKeys, settings: PortalSettings) -> N
 
 
 def build_app(settings: PortalSettings) -> Flask:
-    backends = connect(settings.backend_targets, (*routes.READS, *identity_routes.IDENTITY_READS))
+    backends = connect(settings.backend_targets, routes.READS)
     app = create_app(backends, rate_limit=settings.rate_limit, redis_url=settings.redis_url)
     keys = RemoteKeys.from_identity(settings.grpc_targets["identity"]).start()
     # The worker accepts connections once this returns: waiting for the keys here keeps the

@@ -53,11 +53,6 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 secti
 OWN_RECORD = Allow(customers=True)
 
 IDENTITY = routes.IDENTITY
-# identity's methods that change nothing: retried on UNAVAILABLE, with the shorter deadline
-IDENTITY_READS = (
-    IDENTITY.methods_by_name["GetPublicKeys"],
-    *(route.rpc for route in routes.IDENTITY_ROUTES if route.is_read),
-)
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R", bound=Message)
