@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 from uuid import UUID
+
+from crm_platform.ports import Transaction
 
 from crm_identity.domain.model import (
     AccountKind,
@@ -82,7 +83,7 @@ class SigningKeyRepository(Protocol):
     def save(self, key: SigningKey) -> None: ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(Transaction, Protocol):
     """One transaction over the identity tables."""
 
     @property
@@ -96,17 +97,6 @@ class UnitOfWork(Protocol):
 
     @property
     def signing_keys(self) -> SigningKeyRepository: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 class PasswordHasher(Protocol):
