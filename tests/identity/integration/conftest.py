@@ -9,9 +9,18 @@ from dataclasses import dataclass
 
 import pytest
 from crm_identity import bootstrap
-from crm_identity.config import MIGRATIONS_DIR, IdentitySettings
+from crm_identity.adapters.keys import PublishedKeys
+from crm_identity.adapters.unit_of_work import SqlUnitOfWork
+from crm_identity.config import MIGRATIONS_DIR, SERVICE_NAME, IdentitySettings
+from crm_identity.entrypoints import grpc_api
+from crm_identity.entrypoints.authorization import policy
+from crm_identity.service_layer.handlers import IdentityService
+from crm_platform.auth import TokenVerifier, grpc_authenticator
+from crm_platform.db import build_engine
+from crm_platform.grpc_server import GrpcServer
 from crm_platform.migrations import upgrade
 from crm_platform.readiness import Readiness
+from crm_platform.service import unit_of_work_factory
 from crm_platform.testing.processes import free_port, role_in_thread
 
 from tests.identity.unit.fakes import FakeDirectory, fast_passwords
@@ -23,7 +32,7 @@ ADMIN_PASSWORD = "bootstrap admin password"
 @dataclass(frozen=True)
 class RunningIdentity:
     target: str
-    identity: bootstrap.Identity
+    service: IdentityService
     directory: FakeDirectory
 
 
@@ -47,12 +56,27 @@ def settings(database_url: str) -> IdentitySettings:
 
 @pytest.fixture
 def running_identity(settings: IdentitySettings) -> Iterator[RunningIdentity]:
-    identity = bootstrap.open_identity(settings, passwords=fast_passwords(), pool_size=4)
-    bootstrap.prepare(identity.service, settings)
+    """The api role as the declaration wires it, with a fast hasher and the fake directory."""
+    engine = build_engine(settings.database_url, pool_size=4)
+    unit_of_work = unit_of_work_factory(SqlUnitOfWork, engine, SERVICE_NAME)
+    service = bootstrap.identity_service(settings, unit_of_work, passwords=fast_passwords())
+    bootstrap.prepare(service, settings)
     directory = FakeDirectory()
-    server = bootstrap.api_server(identity, settings, directory, Readiness({}), host="127.0.0.1")
+    verifier = TokenVerifier(
+        PublishedKeys(service.published_keys),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+    server = GrpcServer(
+        [grpc_api.binding(service, directory)],
+        port=settings.port,
+        readiness=Readiness({}),
+        authenticate=grpc_authenticator(verifier),
+        policy=policy(),
+        host="127.0.0.1",
+    )
     try:
         with role_in_thread(functools.partial(server.run, grace=1.0)):
-            yield RunningIdentity(f"127.0.0.1:{server.port}", identity, directory)
+            yield RunningIdentity(f"127.0.0.1:{server.port}", service, directory)
     finally:
-        identity.close()
+        engine.dispose()

@@ -130,7 +130,7 @@ def test_a_rotation_reaches_a_service_in_the_background(
     keys = RemoteKeys.from_identity(running_identity.target, max_age=0.2).start()
     try:
         wait_until(lambda: keys.document() is not None, timeout=10, what="the first fetch")
-        rotated = running_identity.identity.service.rotate_keys()
+        rotated = running_identity.service.rotate_keys()
 
         # no request asks for the new key: the background refresh alone brings it
         wait_until(

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TypeVar
 
-from crm_platform import amqp, metrics, migrations
+from crm_platform import amqp, metrics, migrations, registry
 from crm_platform.logs import configure_logging
 from crm_platform.readiness import Check, Readiness
 from crm_platform.settings import ConfigurationError, ServiceSettings
@@ -104,6 +104,14 @@ def run(app: ServiceApp, roles: Sequence[str]) -> int:
 S = TypeVar("S", bound=ServiceSettings)
 
 
+def _roles_of(service: str) -> tuple[str, ...]:
+    """The roles the registry gives the service (every role for one it does not list)."""
+    try:
+        return registry.service(service).roles
+    except KeyError:
+        return ROLES
+
+
 def service_main(
     service: str,
     build: Callable[[S], ServiceApp],
@@ -120,7 +128,7 @@ def service_main(
         "role",
         nargs="?",
         default="all",
-        choices=["all", "migrate", *ROLES, *commands],
+        choices=["all", "migrate", *_roles_of(service), *commands],
         help="what to run: every role of the service (default), one role, the migrations, "
         "or a maintenance command",
     )

@@ -31,7 +31,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_platform import db, registry
-from crm_platform.auth import Policy, TokenVerifier, grpc_authenticator
+from crm_platform.auth import KeySource, Policy, TokenVerifier, grpc_authenticator
 from crm_platform.consumer import EventConsumer, EventHandlers
 from crm_platform.events import source_of
 from crm_platform.grpc_server import GrpcServer, ServiceBinding
@@ -82,6 +82,11 @@ class Service(Generic[S, U]):
     commands: Mapping[str, Callable[[S, list[str]], int]] = field(default_factory=dict)
     # in-process handlers of the domain events, run in the unit of work that collects them
     bus: MessageBus | None = None
+    # the keys the api role verifies tokens with; default: identity's, fetched over gRPC (or
+    # the JWKS file of the settings). Identity itself reads its own from its database.
+    keys: Callable[[Wiring[S, U]], KeySource] | None = None
+    # run once when the api role starts, before it serves (identity: its first signing key)
+    prepare: Callable[[Wiring[S, U]], None] | None = None
 
     @property
     def spec(self) -> registry.ServiceSpec:
@@ -117,14 +122,23 @@ class Service(Generic[S, U]):
         return ServiceApp(settings, roles, readiness, [engine.dispose], role_checks)
 
     def _api(self, wiring: Wiring[S, U], readiness: Readiness) -> Role:
-        grpc, policy = self.grpc, self.policy
+        grpc, policy, keys, prepare = self.grpc, self.policy, self.keys, self.prepare
         if grpc is None or policy is None:
             raise ValueError(f"{self.name}: the registry names an api role: give grpc and policy")
 
         def serve(stop: threading.Event) -> None:
             # Built when the role runs: a process running only the relay or the consumer leaves
             # the port free and needs no signing keys.
-            verifier = TokenVerifier.from_settings(wiring.settings)
+            if prepare is not None:
+                prepare(wiring)
+            settings = wiring.settings
+            verifier = (
+                TokenVerifier.from_settings(settings)
+                if keys is None
+                else TokenVerifier(
+                    keys(wiring), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+                )
+            )
             # not ready before the keys are known: every call would be UNAVAILABLE
             readiness.require("signing keys", verifier.keys.check)
             GrpcServer(

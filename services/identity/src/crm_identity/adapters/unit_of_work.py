@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from crm_platform.events import source_of
 from crm_platform.uow import UnitOfWork
-from sqlalchemy.orm import Session, sessionmaker
 
 from crm_identity.adapters.repository import (
     SqlClientRepository,
@@ -14,7 +12,6 @@ from crm_identity.adapters.repository import (
     SqlSigningKeyRepository,
     SqlUserRepository,
 )
-from crm_identity.config import SERVICE_NAME
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -22,9 +19,6 @@ class SqlUnitOfWork(UnitOfWork):
     clients: SqlClientRepository
     refresh_tokens: SqlRefreshTokenRepository
     signing_keys: SqlSigningKeyRepository
-
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        super().__init__(session_factory, source_of(SERVICE_NAME))
 
     def __enter__(self) -> Self:
         super().__enter__()

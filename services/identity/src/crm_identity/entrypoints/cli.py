@@ -1,112 +1,12 @@
-"""`crm-identity [all|api|migrate]`: the identity service's processes;
-`crm-identity clients create|list|revoke` and `crm-identity keys rotate|list`: its upkeep."""
+"""`crm-identity [all|api|migrate|clients|keys]`: the identity service's processes and its
+upkeep."""
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
-from uuid import UUID
 
-from crm_platform.errors import DomainError
-from crm_platform.runner import service_main
-from sqlalchemy.exc import SQLAlchemyError
-
-from crm_identity import bootstrap
-from crm_identity.config import MIGRATIONS_DIR, SERVICE_NAME, IdentitySettings
-from crm_identity.domain.model import Scope
+from crm_identity.bootstrap import SERVICE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return service_main(
-        SERVICE_NAME,
-        bootstrap.build_app,
-        MIGRATIONS_DIR,
-        argv,
-        commands={"clients": clients_command, "keys": keys_command},
-        settings_type=IdentitySettings,
-    )
-
-
-def clients_command(settings: IdentitySettings, argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog=f"crm-{SERVICE_NAME} clients", description="machine clients (client_credentials)"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    create = commands.add_parser("create", help="create one; prints its secret once")
-    create.add_argument("--name", required=True, help="what system it is")
-    create.add_argument(
-        "--scope",
-        dest="scopes",
-        action="append",
-        required=True,
-        choices=sorted(scope.value for scope in Scope),
-        help="a scope it may ask for (repeatable)",
-    )
-    commands.add_parser("list", help="list every machine client")
-    revoke = commands.add_parser("revoke", help="stop issuing tokens to one")
-    revoke.add_argument("client_id", type=UUID, help="the client's id")
-    args = parser.parse_args(argv)
-    identity = bootstrap.open_identity(settings, pool_size=1)
-    try:
-        service = identity.service
-        if args.command == "create":
-            created = service.create_client(args.name, frozenset(Scope(s) for s in args.scopes))
-            print(f"client_id:     {created.client.client_id}")
-            print(f"client_secret: {created.secret}")
-            print("keep the secret now: it is not stored and cannot be shown again")
-        elif args.command == "list":
-            for client in service.list_clients():
-                state = "active" if client.active else f"revoked {client.revoked_at}"
-                scopes = " ".join(sorted(client.scopes))
-                print(f"{client.client_id}  {client.name}  [{scopes}]  {state}")
-        else:
-            client = service.revoke_client(args.client_id)
-            print(f"revoked {client.client_id} ({client.name})")
-        return 0
-    except (DomainError, SQLAlchemyError) as exc:
-        return _failed("clients", exc)
-    finally:
-        identity.close()
-
-
-def keys_command(settings: IdentitySettings, argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog=f"crm-{SERVICE_NAME} keys", description="the keys that sign access tokens"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("rotate", help="sign with a new key; old ones stay published")
-    commands.add_parser("list", help="list the signing keys")
-    args = parser.parse_args(argv)
-    identity = bootstrap.open_identity(settings, pool_size=1)
-    try:
-        service = identity.service
-        if args.command == "rotate":
-            service.ensure_signing_key()
-            key = service.rotate_keys()
-            print(
-                f"signing with the new key {key.kid}; older keys stay published until "
-                "the tokens they signed have expired"
-            )
-        else:
-            for key in service.list_keys():
-                state = "active" if key.active else f"published until {key.published_until}"
-                print(f"{key.kid}  created {key.created_at.isoformat()}  {state}")
-        return 0
-    except (DomainError, SQLAlchemyError) as exc:
-        return _failed("keys", exc)
-    finally:
-        identity.close()
-
-
-def _failed(command: str, error: BaseException) -> int:
-    if isinstance(error, SQLAlchemyError):
-        reason = " ".join(str(getattr(error, "orig", None) or error).split())[:200]
-        print(
-            f"crm-{SERVICE_NAME}: the identity database failed ({reason}): is it migrated "
-            f"(crm-{SERVICE_NAME} migrate) and is CRM_IDENTITY_DATABASE_URL right?",
-            file=sys.stderr,
-        )
-    else:
-        print(f"crm-{SERVICE_NAME} {command}: {error}", file=sys.stderr)
-    return 1
+    return SERVICE.main(argv)

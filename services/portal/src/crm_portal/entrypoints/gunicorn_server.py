@@ -42,7 +42,7 @@ class MetricsEndpoint:
     and removes the metrics directory on exit when it was created for this run.
 
     Like every process's metrics port, it also answers /healthz (the master is alive) and
-    /readyz (the API port answers its own /readyz: workers up and backends serving).
+    /readyz (the API port answers its own /readyz: a worker up that knows the signing keys).
     """
 
     def __init__(self, port: int, directory: Path, *, api_port: int, remove_on_exit: bool) -> None:
