@@ -1,4 +1,5 @@
-"""What only the customer service can judge (a name on create, email and phone syntax, a
+"""The gateway and the customer service refuse the same rule-breaking input, naming the same
+fields. What only the customer service can judge (a name on create, email and phone syntax, a
 birth date in the past, clearing a required field) is refused by the service behind the real
 gateway as a 422 naming the field as the client sent it, and changes nothing.
 
@@ -10,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import grpc
 import pytest
-from crm_platform.testing.tokens import admin_token
+from crm_platform.grpc_errors import details_of
+from crm_platform.testing.tokens import admin_token, authorized_channel
 from crm_portal.adapters.grpc_clients import connect
+from crm_portal.adapters.messages import renamed_path
 from crm_portal.entrypoints.http.app import create_app
-from crm_portal.entrypoints.http.routes import READS
+from crm_portal.entrypoints.http.routes import CODEC, READS, ROUTES
+from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
@@ -94,3 +99,53 @@ def test_a_page_larger_than_the_cap_is_capped_and_a_negative_one_refused(
     assert [item["id"] for item in capped.get_json()["items"]] == [existing["id"]]
     assert refused.status_code == 422
     assert [error["field"] for error in refused.get_json()["errors"]] == ["page_size"]
+
+
+# What breaks a rule of customer.proto, as the JSON a client sends and as the message a gRPC
+# client would send the service directly.
+RULE_BREAKING: list[tuple[dict[str, Any], customer_pb2.Customer]] = [
+    ({"name": "x" * 201}, customer_pb2.Customer(name="x" * 201)),
+    ({"name": "A", "tags": ["ok", ""]}, customer_pb2.Customer(name="A", tags=["ok", ""])),
+    (
+        {"name": "A", "preferences": {"k" * 101: "v"}},
+        customer_pb2.Customer(name="A", preferences={"k" * 101: "v"}),
+    ),
+    ({"name": "A", "owner_id": "rep-7"}, customer_pb2.Customer(name="A", owner_id="rep-7")),
+    (
+        {"name": "A", "city": "Hang\u0000zhou"},
+        customer_pb2.Customer(name="A", city="Hang\u0000zhou"),
+    ),
+    (
+        {"name": "A", "region": "r" * 101, "phone": "1" * 33},
+        customer_pb2.Customer(name="A", region="r" * 101, phone="1" * 33),
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "customer"), RULE_BREAKING)
+def test_the_gateway_and_the_service_refuse_the_same_input_naming_the_same_fields(
+    client: FlaskClient,
+    target: str,  # noqa: F811
+    body: dict[str, Any],
+    customer: customer_pb2.Customer,
+) -> None:
+    route = next(row for row in ROUTES if row.name == "create_customer")
+    channel = authorized_channel(target, admin_token())
+    try:
+        with pytest.raises(grpc.RpcError) as refused:
+            customer_pb2_grpc.CustomerServiceStub(channel).CreateCustomer(
+                customer_pb2.CreateCustomerRequest(customer=customer), timeout=10
+            )
+    finally:
+        channel.close()
+    service = details_of(refused.value)
+
+    gateway = client.post(CUSTOMERS, json=body)
+
+    assert service.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert gateway.status_code == 422
+    prefixes = route.json_prefixes(CODEC)
+    service_fields = sorted(
+        renamed_path(CODEC, route.request_type, v.field, prefixes) for v in service.violations
+    )
+    assert sorted(error["field"] for error in gateway.get_json()["errors"]) == service_fields
