@@ -35,6 +35,7 @@ def test_config_defaults() -> None:
     assert (settings.workers, settings.threads, settings.graceful_timeout) == (2, 8, 30)
     assert settings.backend_targets == {
         "customer": "127.0.0.1:50051",
+        "sales": "127.0.0.1:50053",
         "analytics": "127.0.0.1:50056",
         "identity": "127.0.0.1:50057",
     }

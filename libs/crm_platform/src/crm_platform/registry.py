@@ -66,6 +66,11 @@ SERVICES: tuple[ServiceSpec, ...] = (
         summary="parties, dedupe and merge, consent, blacklist, the interaction timeline",
     ),
     ServiceSpec(
+        "sales", 50053, 9103, database=True, roles=("api", "relay"),
+        calls=("identity",),
+        summary="orders through the agency's workflow, contracts and payment milestones",
+    ),
+    ServiceSpec(
         "analytics", 50056, 9106, database=True, roles=("api", "consumer"), consumes=True,
         calls=("identity",), max_replicas=6, database_storage="50Gi",
         summary="read models from every event: customer facts, segments",
@@ -93,7 +98,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
     ServiceSpec(
         "portal", 8080, 9107, database=False, roles=("api",), kind="gateway",
-        calls=("customer", "analytics", "identity"),
+        calls=("customer", "sales", "analytics", "identity"),
         summary="the edge: REST API gateway for web and mobile frontends",
     ),
 )  # fmt: skip

@@ -92,11 +92,14 @@ class Route:
     idempotent: bool = False  # Idempotency-Key (POST)
     reads: bool = False  # changes nothing: retried on UNAVAILABLE (GET rows always)
     problems: tuple[int, ...] = ()  # further problem statuses it answers (409, ...)
+    # the endpoint's name when another row serves the same RPC (a customer's own routes)
+    endpoint: str | None = None
 
     @property
     def name(self) -> str:
-        """The endpoint's name: the RPC's in snake_case (CreateCustomer -> create_customer)."""
-        return snake_case(self.rpc.name)
+        """The endpoint's name: `endpoint`, else the RPC's in snake_case (CreateCustomer ->
+        create_customer)."""
+        return self.endpoint or snake_case(self.rpc.name)
 
     @property
     def request_type(self) -> Descriptor:

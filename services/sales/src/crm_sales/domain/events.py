@@ -1,0 +1,105 @@
+"""Domain events: facts about an order, recorded on the aggregate while a command runs and
+collected by the unit of work when it commits.
+
+They carry values and ids, never the aggregate, each with the order's version after the change;
+those of a step or a payment carry who took it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from crm_sales.domain.values import Actor, Money
+
+if TYPE_CHECKING:  # orders.py records these events, so it cannot be imported here at run time
+    from crm_sales.domain.orders import OrderState, OrderStep
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    """An order as it stands after a change: what subscribers need of it."""
+
+    id: UUID
+    customer_id: UUID
+    title: str
+    owner_id: str | None
+    state: OrderState
+    amount: Money | None
+    revisions: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderPlaced:
+    order: OrderSnapshot
+
+    @property
+    def order_id(self) -> UUID:
+        return self.order.id
+
+    @property
+    def version(self) -> int:
+        return self.order.version
+
+
+@dataclass(frozen=True)
+class OrderStepTaken:
+    order: OrderSnapshot
+    step: OrderStep
+    from_state: OrderState
+    to_state: OrderState
+    actor: Actor
+    note: str | None
+
+    @property
+    def order_id(self) -> UUID:
+        return self.order.id
+
+    @property
+    def version(self) -> int:
+        return self.order.version
+
+
+@dataclass(frozen=True)
+class OrderCancelled:
+    order: OrderSnapshot
+    reason: str
+    actor: Actor
+
+    @property
+    def order_id(self) -> UUID:
+        return self.order.id
+
+    @property
+    def version(self) -> int:
+        return self.order.version
+
+
+@dataclass(frozen=True)
+class PaymentMilestonePaid:
+    order_id: UUID
+    version: int
+    number: int
+    amount: Money
+    reference: str
+    actor: Actor
+    customer_id: UUID  # whose payment it is, for subscribers that follow a customer
+
+
+@dataclass(frozen=True)
+class OrderPaid:
+    """The last unpaid milestone was paid: the order's total is in."""
+
+    order_id: UUID
+    version: int
+    customer_id: UUID
+    total: Money
+    actor: Actor
+
+
+DomainEvent = OrderPlaced | OrderStepTaken | OrderCancelled | PaymentMilestonePaid | OrderPaid

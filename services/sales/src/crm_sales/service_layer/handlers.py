@@ -1,0 +1,166 @@
+"""The sales use cases: each loads what it needs in one unit of work, lets the order decide,
+and commits the change with its events.
+
+Who sees which order is decided here, before the domain's own rule of who may take a step: a
+customer sees only their own orders, a sales rep those they own and those nobody owns yet,
+other staff every order. An order the caller may not see is NOT_FOUND, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID
+
+from crm_platform import paging
+from crm_platform.errors import (
+    Conflict,
+    FieldViolation,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from crm_platform.paging import Page
+
+from crm_sales.domain.orders import Order, OrderState
+from crm_sales.domain.values import Actor, ActorKind
+from crm_sales.service_layer.ports import OrderFilters, UnitOfWork
+
+# staff who see every order; a sales rep without one of these sees their own
+SEE_ALL_ROLES = frozenset({"admin", "manager", "finance", "analyst"})
+
+Step = Callable[[Order, Actor, datetime], None]
+
+
+def sees_every_order(actor: Actor) -> bool:
+    return actor.kind is ActorKind.STAFF and bool(actor.roles & SEE_ALL_ROLES)
+
+
+def may_see(actor: Actor, order: Order) -> bool:
+    """The order's own rule (staff, or its customer), narrowed for a sales rep to the orders
+    they own or nobody owns yet."""
+    if not order.may_see(actor):
+        return False
+    rep_only = actor.kind is ActorKind.STAFF and not sees_every_order(actor)
+    return not rep_only or order.owner_id in (None, actor.subject)
+
+
+class OrderHandlers:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.clock = clock
+
+    def place(
+        self,
+        actor: Actor,
+        *,
+        customer_id: UUID | None,
+        title: str,
+        description: str,
+        owner_id: str | None,
+        idempotency_key: str | None,
+    ) -> Order:
+        customer_id, owner_id = _placed_for(actor, customer_id, owner_id)
+        now = self.clock()
+        order = Order.place(
+            id=uuid.uuid4(),
+            customer_id=customer_id,
+            title=title,
+            description=description,
+            owner_id=owner_id,
+            actor=actor,
+            now=now,
+        )
+        with self.uow_factory() as uow:
+            if idempotency_key:
+                # per caller: another caller's key never answers this one's order
+                earlier = uow.idempotency_keys.claim(
+                    f"{actor.subject}:{idempotency_key}", order.id, now=now
+                )
+                if earlier is not None:
+                    return _visible(actor, uow.orders.get(earlier), earlier)
+            uow.orders.add(order)
+            uow.commit()
+        return order
+
+    def get(self, actor: Actor, order_id: UUID) -> Order:
+        with self.uow_factory() as uow:
+            return _visible(actor, uow.orders.get(order_id), order_id)
+
+    def list(
+        self,
+        actor: Actor,
+        *,
+        state: OrderState | None,
+        customer_id: UUID | None,
+        page_size: int,
+        page_token: str,
+    ) -> Page[Order]:
+        filters = _visible_filters(actor, OrderFilters(customer_id=customer_id, state=state))
+        limit = paging.page_size(page_size)
+        after = paging.decode_cursor(page_token)
+        if filters is None:
+            return Page([], "")
+        with self.uow_factory() as uow:
+            rows = uow.orders.list(filters, after, limit + 1)
+        return paging.page_of(rows, limit, lambda order: (order.created_at, order.id))
+
+    def take(self, actor: Actor, order_id: UUID, expected_version: int, step: Step) -> Order:
+        """One step of the workflow on the order, if it is still at `expected_version` (0:
+        whatever version it is at)."""
+        with self.uow_factory() as uow:
+            order = _visible(actor, uow.orders.get(order_id), order_id)
+            if expected_version and expected_version != order.version:
+                raise Conflict(
+                    f"order {order_id} is at version {order.version}, not {expected_version}"
+                )
+            step(order, actor, self.clock())
+            uow.orders.save(order)
+            uow.commit()
+        return order
+
+
+def _placed_for(
+    actor: Actor, customer_id: UUID | None, owner_id: str | None
+) -> tuple[UUID, str | None]:
+    """The customer an order is for and the rep who owns it, by who places it."""
+    if actor.kind is ActorKind.CUSTOMER:
+        if owner_id:
+            raise PermissionDenied("a customer cannot choose who owns their order")
+        if actor.customer_id is None or customer_id not in (None, actor.customer_id):
+            raise PermissionDenied("a customer places orders for themselves only")
+        return actor.customer_id, None
+    if customer_id is None:
+        raise ValidationFailed(FieldViolation("customer_id", "is required"))
+    if owner_id is None and not sees_every_order(actor):
+        owner_id = actor.subject  # a rep's order is theirs
+    return customer_id, owner_id or None
+
+
+def _visible(actor: Actor, order: Order | None, order_id: UUID) -> Order:
+    if order is None or not may_see(actor, order):
+        raise NotFound(f"no order {order_id}")
+    return order
+
+
+def _visible_filters(actor: Actor, filters: OrderFilters) -> OrderFilters | None:
+    """`filters` narrowed to what the caller may see; None when that is nothing."""
+    if actor.kind is ActorKind.CUSTOMER:
+        if filters.customer_id not in (None, actor.customer_id):
+            return None
+        return OrderFilters(customer_id=actor.customer_id, state=filters.state)
+    if actor.kind is not ActorKind.STAFF:
+        return None
+    if sees_every_order(actor):
+        return filters
+    return OrderFilters(
+        customer_id=filters.customer_id,
+        state=filters.state,
+        owner_ids=(actor.subject,),
+        with_unowned=True,
+    )

@@ -1,0 +1,47 @@
+"""What the sales handlers need from storage; adapters provide it, unit tests fake it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from crm_platform.paging import Cursor
+from crm_platform.ports import Transaction
+
+from crm_sales.domain.orders import Order, OrderState
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    customer_id: UUID | None = None
+    state: OrderState | None = None
+    # only the orders these staff members own (None: every order)
+    owner_ids: Collection[str] | None = None
+    with_unowned: bool = False  # and those nobody owns yet
+
+
+class OrderRepository(Protocol):
+    def get(self, order_id: UUID) -> Order | None: ...
+
+    def add(self, order: Order) -> None: ...
+
+    def save(self, order: Order) -> None: ...
+
+    def list(self, filters: OrderFilters, after: Cursor | None, limit: int) -> list[Order]: ...
+
+
+class IdempotencyKeys(Protocol):
+    def claim(self, key: str, order_id: UUID, *, now: datetime) -> UUID | None: ...
+
+
+class UnitOfWork(Transaction, Protocol):
+    """One transaction: the orders' changes and their events commit together."""
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def idempotency_keys(self) -> IdempotencyKeys: ...
