@@ -259,13 +259,13 @@ class Writer:
                 self._stop.wait(self.pause)
 
 
-def pending_outbox(system: System) -> set[str]:
-    rows = system.rows("customer", "SELECT event_id FROM outbox WHERE published_at IS NULL")
+def pending_outbox(system: System, service: str = "customer") -> set[str]:
+    rows = system.rows(service, "SELECT event_id FROM outbox WHERE published_at IS NULL")
     return {row[0] for row in rows}
 
 
-def outbox_events(system: System) -> set[str]:
-    return {row[0] for row in system.rows("customer", "SELECT event_id FROM outbox")}
+def outbox_events(system: System, service: str = "customer") -> set[str]:
+    return {row[0] for row in system.rows(service, "SELECT event_id FROM outbox")}
 
 
 def inbox_events(system: System) -> set[str]:

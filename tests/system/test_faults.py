@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import signal
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.system.faults import (
+    SETTLE_TIMEOUT,
     HoldingProxy,
     System,
     assert_nothing_lost_nothing_twice,
@@ -154,6 +156,59 @@ def test_a_relay_killed_between_publishing_and_marking_republishes_and_nothing_d
         timeout=30,
         what=f"{len(published_unmarked)} duplicates absorbed by the inbox",
     )
+
+
+def test_a_sales_relay_killed_between_publishing_and_marking_republishes_and_nothing_doubles(
+    system: System,
+) -> None:
+    """The order workflow's events too: each reaches the consumer once, however often the
+    relay publishes it."""
+    system.run("sales-api", "sales", "api")
+    start(system, analytics=("analytics", "all"))
+    with httpx.Client(base_url=system.stack.api, headers=system.stack.headers(), timeout=10) as api:
+        orders = [place_and_confirm(api, n) for n in range(12)]  # 24 events wait in the outbox
+        halted = system.run("halted-relay", "sales", "relay", env={HALT_BEFORE_MARKING: "1"})
+
+        def published_not_marked() -> set[str]:
+            return pending_outbox(system, "sales") & inbox_events(system)
+
+        system.wait_until(
+            lambda: bool(published_not_marked()), timeout=30, what="a published, unmarked event"
+        )
+        halted.kill()
+        republished = published_not_marked()
+        system.run("relay", "sales", "relay")
+        system.wait_until(
+            lambda: not pending_outbox(system, "sales"),
+            timeout=SETTLE_TIMEOUT,
+            what="the relay to publish every sales event",
+        )
+        system.wait_until(
+            lambda: outbox_events(system, "sales") <= inbox_events(system),
+            timeout=SETTLE_TIMEOUT,
+            what="analytics to record every sales event",
+        )
+        system.wait_until(
+            lambda: system.consumer_outcomes("analytics", "duplicate") >= len(republished),
+            timeout=30,
+            what=f"{len(republished)} duplicates absorbed by the inbox",
+        )
+
+        assert len(outbox_events(system, "sales")) == 2 * len(orders)
+        for order_id in orders:
+            order = api.get(f"/api/v1/sales/orders/{order_id}").json()
+            assert (order["state"], order["version"]) == ("confirmed", 2)
+
+
+def place_and_confirm(api: httpx.Client, n: int) -> str:
+    placed = api.post(
+        "/api/v1/sales/orders", json={"customer_id": str(uuid.uuid4()), "title": f"Order {n}"}
+    )
+    assert placed.status_code == 201, placed.text
+    order_id: str = placed.json()["id"]
+    confirmed = api.post(f"/api/v1/sales/orders/{order_id}/confirm", json={})
+    assert confirmed.status_code == 200, confirmed.text
+    return order_id
 
 
 def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_each_event_once(
