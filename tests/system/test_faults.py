@@ -164,7 +164,7 @@ def test_a_sales_relay_killed_between_publishing_and_marking_republishes_and_not
     """The order workflow's events too: each reaches the consumer once, however often the
     relay publishes it."""
     system.run("sales-api", "sales", "api")
-    start(system, analytics=("analytics", "all"))
+    start(system, customer=("customer", "api"), analytics=("analytics", "all"))
     with httpx.Client(base_url=system.stack.api, headers=system.stack.headers(), timeout=10) as api:
         orders = [place_and_confirm(api, n) for n in range(12)]  # 24 events wait in the outbox
         halted = system.run("halted-relay", "sales", "relay", env={HALT_BEFORE_MARKING: "1"})
@@ -201,8 +201,13 @@ def test_a_sales_relay_killed_between_publishing_and_marking_republishes_and_not
 
 
 def place_and_confirm(api: httpx.Client, n: int) -> str:
+    unique = uuid.uuid4().hex[:10]
+    customer = api.post(
+        "/api/v1/customers", json={"name": f"Buyer {n}", "email": f"buyer-{unique}@example.com"}
+    )
+    assert customer.status_code == 201, customer.text
     placed = api.post(
-        "/api/v1/sales/orders", json={"customer_id": str(uuid.uuid4()), "title": f"Order {n}"}
+        "/api/v1/sales/orders", json={"customer_id": customer.json()["id"], "title": f"Order {n}"}
     )
     assert placed.status_code == 201, placed.text
     order_id: str = placed.json()["id"]

@@ -6,6 +6,7 @@ each with its actor; another customer sees none of it."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -116,6 +117,33 @@ def test_an_order_walks_the_whole_workflow_through_rest(
     versions = [event.message.version for event in events]
     assert versions == sorted(versions)
     assert events[0].message.actor.subject == claims(customer.token)["sub"]
+
+
+def test_staff_order_only_for_a_customer_in_good_standing(api: httpx.Client, stack: Stack) -> None:
+    customer = register(api, stack, "Qian")
+    blacklisted = api.post(
+        f"/api/v1/customers/{customer.id}/blacklist",
+        json={"reason": "unpaid invoices"},
+        headers=stack.headers(),
+    )
+    assert blacklisted.status_code == 200, blacklisted.text
+
+    unknown = api.post(
+        "/api/v1/sales/orders",
+        json={"customer_id": str(uuid.uuid4()), "title": "Banner"},
+        headers=stack.headers(),
+    )
+    refused = api.post(
+        "/api/v1/sales/orders",
+        json={"customer_id": customer.id, "title": "Banner"},
+        headers=stack.headers(),
+    )
+
+    assert unknown.status_code == 422, unknown.text
+    assert [e["field"] for e in unknown.json()["errors"]] == ["customer_id"]
+    assert refused.status_code == 409, refused.text
+    listed = api.get(f"/api/v1/sales/orders?customer_id={customer.id}", headers=stack.headers())
+    assert listed.json()["items"] == []
 
 
 def test_a_refused_step_is_a_problem_and_changes_nothing(api: httpx.Client, stack: Stack) -> None:

@@ -1,11 +1,13 @@
 """A migrated sales database (PostgreSQL and SQLite) and a real sales gRPC server in this
 process, verifying tokens signed with the test key. Each call names its own token: staff by
-role, or a customer by id."""
+role, or a customer by id. The customer service behind order placement is `customers`, a
+table of standings (tests/system run the real one)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
+from uuid import UUID
 
 import grpc
 import pytest
@@ -23,7 +25,20 @@ from crm_sales.config import MIGRATIONS_DIR, SERVICE_NAME
 from crm_sales.entrypoints import grpc_api
 from crm_sales.entrypoints.authorization import POLICY
 from crm_sales.service_layer.handlers import OrderHandlers
+from crm_sales.service_layer.ports import CustomerStanding
 from sqlalchemy import Engine
+
+
+class KnownCustomers(dict[UUID, CustomerStanding]):
+    """Customer id -> standing; any other id is unknown."""
+
+    def standing(self, customer_id: UUID) -> CustomerStanding:
+        return self.get(customer_id, CustomerStanding.UNKNOWN)
+
+
+@pytest.fixture
+def customers() -> KnownCustomers:
+    return KnownCustomers()
 
 
 @pytest.fixture
@@ -39,12 +54,12 @@ def unit_of_work(engine: Engine) -> Callable[[], SqlUnitOfWork]:
 
 
 @pytest.fixture
-def target(engine: Engine) -> Iterator[str]:
+def target(engine: Engine, customers: KnownCustomers) -> Iterator[str]:
     """The address of a sales gRPC server over `engine`."""
     readiness = Readiness({"database": lambda: ping(engine)})
     readiness.check_now()
     server = GrpcServer(
-        [grpc_api.binding(OrderHandlers(unit_of_work(engine)))],
+        [grpc_api.binding(OrderHandlers(unit_of_work(engine), customers))],
         port=0,
         readiness=readiness,
         authenticate=grpc_authenticator(token_verifier()),

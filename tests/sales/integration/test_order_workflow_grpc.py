@@ -14,9 +14,11 @@ from crm_platform.grpc_errors import ErrorDetails, details_of
 from crm_platform.testing.tokens import bearer, customer_token, staff_token
 from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.sales.v1 import events_pb2, sales_pb2, sales_pb2_grpc
+from crm_sales.service_layer.ports import CustomerStanding
 from sqlalchemy import Engine
 
 from tests.customer.integration.support import outbox_events
+from tests.sales.integration.conftest import KnownCustomers
 
 CUSTOMER_ID = str(uuid.uuid4())
 OTHER_CUSTOMER_ID = str(uuid.uuid4())
@@ -47,6 +49,12 @@ def refused(rpc: Any, token: str, request: Any) -> ErrorDetails:
     with pytest.raises(grpc.RpcError) as error:
         rpc(request, metadata=bearer(token), timeout=10)
     return details_of(error.value)
+
+
+@pytest.fixture(autouse=True)
+def known(customers: KnownCustomers) -> None:
+    customers[uuid.UUID(CUSTOMER_ID)] = CustomerStanding.ACTIVE
+    customers[uuid.UUID(OTHER_CUSTOMER_ID)] = CustomerStanding.ACTIVE
 
 
 def test_an_order_goes_from_placed_to_closed_and_paid(
@@ -124,3 +132,24 @@ def test_who_may_take_a_step_and_see_an_order(
     }
     assert call(stub, "GetOrder", CUSTOMER, id=order.id).version == 1
     assert len(outbox_events(engine)) == before
+
+
+def test_an_order_for_an_unknown_merged_or_blacklisted_customer_is_refused(
+    stub: sales_pb2_grpc.SalesServiceStub, engine: Engine, customers: KnownCustomers
+) -> None:
+    blacklisted, merged = uuid.uuid4(), uuid.uuid4()
+    customers[blacklisted] = CustomerStanding.BLACKLISTED
+    customers[merged] = CustomerStanding.MERGED
+
+    refusals = [
+        refused(stub.PlaceOrder, REP, S.PlaceOrderRequest(customer_id=str(who), title="Logo"))
+        for who in (uuid.uuid4(), merged, blacklisted)
+    ]
+
+    assert [r.code for r in refusals] == [
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.FAILED_PRECONDITION,
+    ]
+    assert [v.field for v in refusals[0].violations] == ["customer_id"]
+    assert outbox_events(engine) == []

@@ -67,7 +67,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
     ServiceSpec(
         "sales", 50053, 9103, database=True, roles=("api", "relay"),
-        calls=("identity",),
+        # the customer an order is for must exist and not be blacklisted
+        calls=("identity", "customer"),
         summary="orders through the agency's workflow, contracts and payment milestones",
     ),
     ServiceSpec(

@@ -6,6 +6,7 @@ from crm_platform.grpc_server import ServiceBinding
 from crm_platform.service import Service, Wiring
 from crm_platform.settings import ServiceSettings
 
+from crm_sales.adapters.customer_directory import GrpcCustomers
 from crm_sales.adapters.unit_of_work import SqlUnitOfWork
 from crm_sales.config import MIGRATIONS_DIR, SERVICE_NAME
 from crm_sales.entrypoints import grpc_api
@@ -14,7 +15,8 @@ from crm_sales.service_layer.handlers import OrderHandlers
 
 
 def grpc_services(wiring: Wiring[ServiceSettings, SqlUnitOfWork]) -> list[ServiceBinding]:
-    return [grpc_api.binding(OrderHandlers(wiring.unit_of_work))]
+    customers = GrpcCustomers.connect(wiring.settings.grpc_targets["customer"])
+    return [grpc_api.binding(OrderHandlers(wiring.unit_of_work, customers))]
 
 
 SERVICE = Service(

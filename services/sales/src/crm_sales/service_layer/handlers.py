@@ -16,6 +16,7 @@ from uuid import UUID
 from crm_platform import paging
 from crm_platform.errors import (
     Conflict,
+    FailedPrecondition,
     FieldViolation,
     NotFound,
     PermissionDenied,
@@ -25,7 +26,7 @@ from crm_platform.paging import Page
 
 from crm_sales.domain.orders import Order, OrderState
 from crm_sales.domain.values import Actor, ActorKind
-from crm_sales.service_layer.ports import OrderFilters, UnitOfWork
+from crm_sales.service_layer.ports import Customers, CustomerStanding, OrderFilters, UnitOfWork
 
 # staff who see every order; a sales rep without one of these sees their own
 SEE_ALL_ROLES = frozenset({"admin", "manager", "finance", "analyst"})
@@ -50,9 +51,11 @@ class OrderHandlers:
     def __init__(
         self,
         uow_factory: Callable[[], UnitOfWork],
+        customers: Customers,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.uow_factory = uow_factory
+        self.customers = customers
         self.clock = clock
 
     def place(
@@ -66,6 +69,7 @@ class OrderHandlers:
         idempotency_key: str | None,
     ) -> Order:
         customer_id, owner_id = _placed_for(actor, customer_id, owner_id)
+        _may_order(self.customers.standing(customer_id), customer_id)
         now = self.clock()
         order = Order.place(
             id=uuid.uuid4(),
@@ -140,6 +144,15 @@ def _placed_for(
     if owner_id is None and not sees_every_order(actor):
         owner_id = actor.subject  # a rep's order is theirs
     return customer_id, owner_id or None
+
+
+def _may_order(standing: CustomerStanding, customer_id: UUID) -> None:
+    if standing is CustomerStanding.UNKNOWN:
+        raise ValidationFailed(FieldViolation("customer_id", f"there is no customer {customer_id}"))
+    if standing is CustomerStanding.MERGED:
+        raise FailedPrecondition(f"customer {customer_id} was merged: order for the survivor")
+    if standing is CustomerStanding.BLACKLISTED:
+        raise FailedPrecondition("a blacklisted customer cannot place orders")
 
 
 def _visible(actor: Actor, order: Order | None, order_id: UUID) -> Order:

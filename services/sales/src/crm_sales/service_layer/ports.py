@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
@@ -35,6 +36,19 @@ class OrderRepository(Protocol):
 
 class IdempotencyKeys(Protocol):
     def claim(self, key: str, order_id: UUID, *, now: datetime) -> UUID | None: ...
+
+
+class CustomerStanding(StrEnum):
+    ACTIVE = "active"
+    BLACKLISTED = "blacklisted"
+    MERGED = "merged"  # merged into another record: orders go to the survivor
+    UNKNOWN = "unknown"
+
+
+class Customers(Protocol):
+    """The customer service, asked with the caller's own token."""
+
+    def standing(self, customer_id: UUID) -> CustomerStanding: ...
 
 
 class UnitOfWork(Transaction, Protocol):
