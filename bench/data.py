@@ -25,6 +25,7 @@ AREA_CODES = (201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 2
 NUMBERS_PER_CLIENT = 1_000_000
 WRITE_BLOCK = 20_000_000
 LATENCY_BLOCK = 40_000_000
+ORDER_BLOCK = 60_000_000
 CSV_COLUMNS = (
     "name", "email", "phone", "region", "city", "birth_date", "gender", "tags", "source",
 )  # fmt: skip

@@ -21,7 +21,11 @@ from bench.stats import Measure
 
 
 class Workload(Protocol):
-    """What one client does. Picklable: it is sent to the generator's processes."""
+    """What one client does. Picklable: it is sent to the generator's processes.
+
+    A workload whose operations are the steps of something longer also has
+    `step(session) -> str | None`, the name of the step its next call takes: the latencies are
+    then kept per step as well (`Measure.steps`)."""
 
     def open(self, client: int) -> Any: ...
 
@@ -57,10 +61,12 @@ def run_load(
         worker.start()
     measure = Measure(label, 0, duration)
     for _ in workers:
-        count, errors, latencies = queue.get(timeout=warmup + duration + 120)
+        count, errors, latencies, steps = queue.get(timeout=warmup + duration + 120)
         measure.operations += count
         measure.errors += errors
         measure.latencies_ms.extend(latencies)
+        for name, step_latencies in steps.items():
+            measure.steps.setdefault(name, []).extend(step_latencies)
     for worker in workers:
         worker.join(timeout=30)
     return measure
@@ -76,12 +82,14 @@ def _process_main(
     clients: int,
     queue: Any,
 ) -> None:
-    results: list[tuple[int, int, list[float]]] = []
+    results: list[tuple[int, int, list[float], dict[str, list[float]]]] = []
     lock = threading.Lock()
+    step_of = getattr(workload, "step", None)
 
     def client(client_id: int) -> None:
         session = workload.open(client_id)
         latencies: list[float] = []
+        steps: dict[str, list[float]] = {}
         count = errors = seq = 0
         interval = clients / rate if rate else 0.0
         # spread the clients of a fixed rate evenly over one interval
@@ -98,6 +106,7 @@ def _process_main(
             began = time.perf_counter()
             if began >= measure_until:
                 break
+            step = step_of(session) if step_of else None
             ok = workload.call(session, seq)
             ended = time.perf_counter()
             seq += 1
@@ -105,22 +114,29 @@ def _process_main(
                 count += 1
                 if ok:
                     latencies.append((ended - began) * 1000)
+                    if step is not None:
+                        steps.setdefault(step, []).append(latencies[-1])
                 else:
                     errors += 1
         workload.close(session)
         with lock:
-            results.append((count, errors, latencies))
+            results.append((count, errors, latencies, steps))
 
     threads = [threading.Thread(target=client, args=(c,)) for c in client_ids]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    steps: dict[str, list[float]] = {}
+    for *_, client_steps in results:
+        for name, step_latencies in client_steps.items():
+            steps.setdefault(name, []).extend(step_latencies)
     queue.put(
         (
             sum(r[0] for r in results),
             sum(r[1] for r in results),
             [latency for r in results for latency in r[2]],
+            steps,
         )
     )
 
@@ -153,13 +169,47 @@ class HttpSession:
         return 0, b""
 
 
+@dataclass(frozen=True)
+class OrderStep:
+    """One call of an order's workflow: its path under the API's root ({id}: the order's),
+    its body, and whether the customer takes it (else staff)."""
+
+    name: str
+    path: str
+    body: dict[str, Any]
+    by_customer: bool = False
+
+
+_STAFF_ORDER = "/sales/orders/{id}"
+_OWN_ORDER = "/portal/orders/{id}"
+# placed to closed and paid, as the agency works: the customer places, approves and signs;
+# staff confirm, propose, price, sign, produce, deliver, close; finance records 4 payments
+ORDER_STEPS = (
+    OrderStep("place", "/portal/orders", {"title": "Autumn catalogue"}, by_customer=True),
+    OrderStep("confirm", f"{_STAFF_ORDER}/confirm", {}),
+    OrderStep("proposal", f"{_STAFF_ORDER}/proposal", {"proposal": "A 40-page catalogue"}),
+    OrderStep("approve-proposal", f"{_OWN_ORDER}/approve-proposal", {}, by_customer=True),
+    OrderStep("price", f"{_STAFF_ORDER}/price",
+              {"amount": {"currency_code": "CNY", "amount": "12000.00"}}),
+    OrderStep("customer sign", f"{_OWN_ORDER}/sign", {}, by_customer=True),
+    OrderStep("staff sign", f"{_STAFF_ORDER}/sign", {}),
+    OrderStep("start-production", f"{_STAFF_ORDER}/start-production", {}),
+    OrderStep("deliver", f"{_STAFF_ORDER}/deliver", {}),
+    OrderStep("after-sales", f"{_STAFF_ORDER}/after-sales", {}),
+    OrderStep("close", f"{_STAFF_ORDER}/close", {}),
+    *(OrderStep(f"pay {n}", f"{_STAFF_ORDER}/milestones/{n}/pay", {"reference": f"B{n}"})
+      for n in range(1, 5)),
+)  # fmt: skip
+
+
 @dataclass
 class HttpWorkload:
-    """GET one of `ids` (`path` has {id}), POST generated customers, walk list pages, or log
-    in (the OAuth password grant) as one of `ids`, the usernames."""
+    """GET one of `ids` (`path` has {id}), POST generated customers, walk list pages, log in
+    (the OAuth password grant) as one of `ids`, the usernames, or take an order through its
+    workflow (`path` is the API's root), one step a call: a refused step starts a new order."""
 
     base: str  # host:port
-    mode: str  # "get", "post", "walk" or "login"
+    mode: str  # "get", "post", "walk", "login" or "order"
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     ids: Sequence[str] = ()
@@ -169,12 +219,17 @@ class HttpWorkload:
     regions: Sequence[str] = ()  # "walk"
     page_size: int = 50
     pages_per_walk: int = 10
+    customer_tokens: Sequence[str] = ()  # "order": client n is customer_tokens[n]'s customer
 
     def open(self, client: int) -> HttpSession:
         host, port = self.base.rsplit(":", 1)
         session = HttpSession(host, int(port))
-        session.state.update(client=client, rng=random.Random(client), token="", page=0)
+        session.state.update(client=client, rng=random.Random(client), token="", page=0,
+                             step=0, order="")  # fmt: skip
         return session
+
+    def step(self, session: HttpSession) -> str | None:
+        return ORDER_STEPS[session.state["step"]].name if self.mode == "order" else None
 
     def close(self, session: HttpSession) -> None:
         if session.connection is not None:
@@ -198,6 +253,8 @@ class HttpWorkload:
             headers = {**self.headers, "content-type": "application/x-www-form-urlencoded"}
             status, _ = session.request("POST", self.path, urlencode(form).encode(), headers)
             return status == 200
+        if self.mode == "order":
+            return self._order_step(session)
         # walk: the pages of one region's list, from the first, then another region
         if state["page"] == 0 or not state["token"]:
             state["region"] = state["rng"].choice(self.regions)
@@ -211,4 +268,20 @@ class HttpWorkload:
             return False
         state["token"] = json.loads(body).get("next_page_token") or ""
         state["page"] = (state["page"] + 1) % self.pages_per_walk
+        return True
+
+    def _order_step(self, session: HttpSession) -> bool:
+        state = session.state
+        step, placing = ORDER_STEPS[state["step"]], state["step"] == 0
+        headers = {**self.headers, "content-type": "application/json"}
+        if step.by_customer:
+            headers["Authorization"] = f"Bearer {self.customer_tokens[state['client']]}"
+        path = self.path + step.path.format(id=state["order"])
+        status, body = session.request("POST", path, json.dumps(step.body).encode(), headers)
+        if status != (201 if placing else 200):
+            state["step"] = 0
+            return False
+        if placing:
+            state["order"] = json.loads(body)["id"]
+        state["step"] = (state["step"] + 1) % len(ORDER_STEPS)
         return True

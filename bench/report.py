@@ -36,6 +36,15 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {_ms(ours['p50_ms'])} / {_ms(ours['p95_ms'])} / {_ms(ours['p99_ms'])} "
             f"| {_ms(base['p50_ms'])} / {_ms(base['p95_ms'])} / {_ms(base['p99_ms'])} |"
         )
+    for s in report["scenarios"]:
+        if steps := s["ours"].get("steps"):
+            lines += ["", f"| {s['scenario']}: step | calls | p50 / p95 / p99 ms |",
+                      "|---|---|---|"]  # fmt: skip
+            lines += [
+                f"| {name} | {step['operations']:,} "
+                f"| {_ms(step['p50_ms'])} / {_ms(step['p95_ms'])} / {_ms(step['p99_ms'])} |"
+                for name, step in steps.items()
+            ]
     memory = report["memory"]
     lines += ["", "| target | value | met |", "|---|---|---|"]
     for s in report["scenarios"]:

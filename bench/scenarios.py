@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -19,13 +19,13 @@ import argon2
 import pika
 import psycopg
 from crm_identity.adapters.passwords import Argon2Passwords
-from crm_platform import amqp
+from crm_platform import amqp, registry
 from crm_platform.testing.processes import free_port, wait_until
 from crm_platform.testing.stack import TOKEN_PATH
 
 from bench import data
 from bench.config import Scale
-from bench.load import HttpSession, HttpWorkload, run_load
+from bench.load import ORDER_STEPS, HttpSession, HttpWorkload, run_load
 from bench.stack import THREADS, WORKERS, BenchStack
 from bench.stats import Measure, ScenarioResult
 
@@ -49,13 +49,18 @@ def _load(stack: BenchStack, scale: Scale, label: str, workload: Any, **kw: Any)
 
 
 def create_all(
-    stack: BenchStack, path: str, body: Callable[[int], dict[str, Any]], count: int
+    stack: BenchStack,
+    path: str,
+    body: Callable[[int], dict[str, Any]],
+    count: int,
+    caller: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """POST `body(n)` for n below `count` to `path` as the admin, eight at a time; returns
-    what each answered."""
+    """POST `body(n)` for n below `count` to `path` with the `caller`'s headers (by default
+    the admin's), eight at a time; returns what each answered."""
     host, port = _host(stack.api).split(":")
     sessions = threading.local()
-    headers = {**stack.headers(), "content-type": "application/json"}
+    headers = {**(stack.headers() if caller is None else caller),
+               "content-type": "application/json"}  # fmt: skip
 
     def create(n: int) -> dict[str, Any]:
         if not hasattr(sessions, "session"):
@@ -353,13 +358,21 @@ def _count(url: str, query: str) -> int:
         return int(row[0]) if row else 0
 
 
+RELAYED = tuple(spec.name for spec in registry.SERVICES if "relay" in spec.roles)
+
+
 def wait_for_quiet(stack: BenchStack, timeout: float = 600) -> None:
-    """Until the relay and the analytics consumer have caught up with every event so far."""
-    customer, analytics = stack.database_urls["customer"], stack.database_urls["analytics"]
+    """Until the relays and the analytics consumer (it records every event) have caught up
+    with every event so far."""
+    outboxes = [stack.database_urls[service] for service in RELAYED]
+    analytics = stack.database_urls["analytics"]
 
     def caught_up() -> bool:
-        events = _count(customer, "SELECT count(*) FROM outbox")
-        pending = _count(customer, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        events = sum(_count(url, "SELECT count(*) FROM outbox") for url in outboxes)
+        pending = sum(
+            _count(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            for url in outboxes
+        )
         applied = _count(analytics, "SELECT count(*) FROM inbox")
         return pending == 0 and applied >= events
 
@@ -457,6 +470,73 @@ def raw_broker_latency(vhost: str, rate: float, duration: float) -> Measure:
     consumer.join(10)
     return Measure("pika publish with confirms -> consumer of a quorum queue, same rate",
                    len(received), duration, latencies_ms=received, unit="msgs/s")  # fmt: skip
+
+
+# -- order ------------------------------------------------------------------------------------
+
+CUSTOMER_PASSWORD = "bench-customer-password-1"  # noqa: S105 - accounts of a throwaway database
+
+
+def register_customers(stack: BenchStack, count: int, prefix: str) -> list[str]:
+    """Customers who register through the portal and log in; returns their access tokens."""
+    created = create_all(
+        stack, "/api/v1/portal/register",
+        lambda n: {"email": f"{prefix}.{n}@example.com", "password": CUSTOMER_PASSWORD,
+                   "name": f"Bench Customer {n}", "city": "Hangzhou",
+                   "phone": data.phone(data.ORDER_BLOCK + n)},
+        count, caller={},
+    )  # fmt: skip
+    return [stack.token(str(c["customer"]["email"]), CUSTOMER_PASSWORD) for c in created]
+
+
+def order(stack: BenchStack, scale: Scale) -> ScenarioResult:
+    clients = scale.order_clients
+    tokens = register_customers(stack, clients, f"order{uuid.uuid4().hex[:6]}")
+    wait_for_quiet(stack)
+    calls = _load(
+        stack, scale, "an order placed to closed and paid: portal -> sales gRPC (the customer "
+        "checked with customer gRPC on placing) -> PostgreSQL, events to the outbox",
+        HttpWorkload(_host(stack.api), "order", "/api/v1", stack.headers(),
+                     customer_tokens=tokens),
+        clients=clients,
+    )  # fmt: skip
+    steps = {step.name: calls.steps.get(step.name, []) for step in ORDER_STEPS}
+    # a workflow counts once its last payment answered within the measured seconds
+    ours = Measure(
+        f"{calls.label} ({len(ORDER_STEPS)} calls, latencies per call)",
+        len(steps[ORDER_STEPS[-1].name]), calls.seconds, errors=calls.errors,
+        latencies_ms=calls.latencies_ms, unit="workflows/s", steps=steps,
+    )  # fmt: skip
+    with psycopg.connect(stack.database_urls["sales"]) as connection:
+        orders = [str(row[0]) for row in connection.execute("SELECT id FROM orders")]
+    wait_for_quiet(stack)  # the workflows' events consumed: only the reads load the machine
+    reads = _load(
+        stack, scale, "GET /api/v1/sales/orders/{id} as the admin (portal -> sales gRPC -> "
+        "PostgreSQL)",
+        HttpWorkload(_host(stack.api), "get", "/api/v1/sales/orders/{id}", stack.headers(),
+                     orders),
+        clients=clients,
+    )  # fmt: skip
+    baseline = Measure(
+        f"{reads.label}, {len(ORDER_STEPS)} reads counted as one workflow",
+        reads.operations // len(ORDER_STEPS), reads.seconds, errors=reads.errors,
+        latencies_ms=reads.latencies_ms, unit="workflows/s",
+    )  # fmt: skip
+    return ScenarioResult(
+        "order", ours, baseline,
+        settings={"clients": clients, "customers": len(tokens),
+                  "calls_per_workflow": len(ORDER_STEPS),
+                  "workflow": " -> ".join(step.name for step in ORDER_STEPS),
+                  "ours_calls_per_s": round(calls.throughput, 1),
+                  "baseline_calls_per_s": round(reads.throughput, 1),
+                  "orders_read": len(orders)},
+        notes=["each client is its own registered customer, taking its steps with its own "
+               "token and staff's with the admin's; a refused step starts a new order",
+               "baseline: the gateway's cheapest authenticated route that reaches the same "
+               "service, one order by id (token check, one gRPC call, one primary-key read, "
+               "no transaction to commit, no event), as many calls as the workflow makes: "
+               "the ratio is what the workflow's writes cost over plain reads"],
+    )  # fmt: skip
 
 
 # -- scale ------------------------------------------------------------------------------------

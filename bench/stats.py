@@ -26,6 +26,7 @@ class Measure:
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     unit: str = "ops/s"
+    steps: dict[str, list[float]] = field(default_factory=dict, repr=False)  # name -> latencies
 
     @property
     def throughput(self) -> float:
@@ -33,7 +34,7 @@ class Measure:
 
     def summary(self) -> dict[str, Any]:
         lat = self.latencies_ms
-        return {
+        summary: dict[str, Any] = {
             "label": self.label,
             "operations": self.operations,
             "seconds": round(self.seconds, 3),
@@ -45,6 +46,14 @@ class Measure:
             "p99_ms": _round(percentile(lat, 99)) if lat else None,
             "max_ms": _round(max(lat)) if lat else None,
         }
+        if self.steps:
+            summary["steps"] = {
+                name: {"operations": len(values), "p50_ms": _round(percentile(values, 50)),
+                       "p95_ms": _round(percentile(values, 95)),
+                       "p99_ms": _round(percentile(values, 99))}
+                for name, values in self.steps.items() if values
+            }  # fmt: skip
+        return summary
 
 
 def _round(value: float) -> float:
