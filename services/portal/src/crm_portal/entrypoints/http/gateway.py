@@ -218,8 +218,12 @@ def _set_body(
     body_version = None
     if route.version is not None and VERSION_KEY in document:
         body_version = document.pop(VERSION_KEY)
-        if isinstance(body_version, bool) or not isinstance(body_version, int) or body_version < 1:
-            errors.append(JsonError(VERSION_KEY, "must be an integer >= 1"))
+        if (
+            isinstance(body_version, bool)
+            or not isinstance(body_version, int)
+            or not 1 <= body_version <= inputs.MAX_VERSION
+        ):
+            errors.append(JsonError(VERSION_KEY, "must be a version: an integer >= 1"))
             body_version = None
     assert route.body is not None
     target = request if route.body == WHOLE_REQUEST else getattr(request, route.body)

@@ -76,6 +76,9 @@ def query(model: type[M]) -> M:
         raise from_validation_error(exc) from None
 
 
+MAX_VERSION = 2**63 - 1  # versions travel as int64 (If-Match's 18 digits stay below it)
+
+
 def expected_version(body_version: int | None) -> int | None:
     """The version a change is conditional on: If-Match ("3") or the body's `version`."""
     header = request.headers.get("If-Match")
@@ -83,7 +86,7 @@ def expected_version(body_version: int | None) -> int | None:
         return body_version
     match = _ETAG.match(header.strip())
     if match is None:
-        raise invalid([FieldError("If-Match", 'must be the ETag of the customer, e.g. "3"')])
+        raise invalid([FieldError("If-Match", 'must be the ETag of the record, e.g. "3"')])
     version = int(match.group(1))
     if body_version is not None and body_version != version:
         raise invalid([FieldError("version", "differs from the If-Match header")])
