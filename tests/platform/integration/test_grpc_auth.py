@@ -217,11 +217,14 @@ def test_the_chassis_client_forwards_the_callers_token(target: str) -> None:
 
 def test_unreachable_signing_keys_are_unavailable_not_unauthenticated() -> None:
     keys = RemoteKeys.from_identity(f"127.0.0.1:{free_port()}", timeout=1).start()
-    for target in _serve(TokenVerifier(keys)):
-        with grpc.insecure_channel(target) as channel:
-            error = failure(method(channel, "WhoAmI"), bearer(staff_token("admin")))
+    try:
+        for target in _serve(TokenVerifier(keys)):
+            with grpc.insecure_channel(target) as channel:
+                error = failure(method(channel, "WhoAmI"), bearer(staff_token("admin")))
 
-        assert error.code() == grpc.StatusCode.UNAVAILABLE
+            assert error.code() == grpc.StatusCode.UNAVAILABLE
+    finally:
+        keys.stop()  # its thread would go on asking the address nobody listens on
 
 
 def test_a_rule_for_a_method_the_service_lacks_fails_at_start() -> None:

@@ -4,6 +4,7 @@ as what it waits on has died, and every test carries its layer's marker."""
 from __future__ import annotations
 
 import shutil
+import socket
 import sys
 import threading
 import time
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from crm_platform.testing.processes import (
+    EPHEMERAL_PORTS,
     ProcessDied,
     RoleThread,
     ServiceProcess,
@@ -136,3 +138,13 @@ def test_this_test_carries_the_unit_marker(request: pytest.FixtureRequest) -> No
     markers = {marker.name for marker in request.node.iter_markers()}
     assert "unit" in markers
     assert not markers & {"integration", "system", "deploy"}
+
+
+def test_free_ports_are_distinct_bindable_and_below_the_ephemeral_range() -> None:
+    low = int(EPHEMERAL_PORTS.read_text().split()[0]) if EPHEMERAL_PORTS.exists() else 32768
+    ports = [free_port() for _ in range(50)]
+
+    assert len(set(ports)) == 50
+    assert all(1024 <= port < low for port in ports)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", ports[-1]))  # nothing holds it

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -22,11 +23,42 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
+EPHEMERAL_PORTS = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_POOL_SIZE = 10_000
+
+
+def _port_pool() -> Iterator[int]:
+    """Candidate ports below the kernel's ephemeral range. A port the kernel hands out for
+    port 0 is in that range, where any process's outgoing connection (to PostgreSQL, RabbitMQ)
+    may take it between this check and the service binding it; below the range only a
+    listener can, and every port is offered once per test process."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(EPHEMERAL_PORTS.read_text().split()[0])
+    start = max(1024, low - _POOL_SIZE)
+    ports = list(range(start, low))
+    random.Random(os.getpid()).shuffle(ports)  # concurrent test runs start apart
+    return iter(ports)
+
+
+_pool: Iterator[int] | None = None
+_pool_lock = threading.Lock()
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on now and that this process has not handed out before."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = _port_pool()
+        for port in _pool:
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("0.0.0.0", port))  # noqa: S104 - the services listen on every address
+                except OSError:
+                    continue
+            return port
+    raise RuntimeError("no free port left below the ephemeral range")
 
 
 class Watched(Protocol):
