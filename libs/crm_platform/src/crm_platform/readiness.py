@@ -29,10 +29,13 @@ class Readiness:
         self._announced: bool | None = None
 
     def require(self, name: str, check: Check) -> None:
-        """Add a dependency; not ready until it has answered."""
+        """Add a dependency; not ready until it has answered. The next check announces its
+        answer again, also to listeners that came after the last announcement (a server that
+        started after readiness was first announced)."""
         with self._lock:
             self.checks = {**self.checks, name: check}
             self._status.setdefault(name, False)
+            self._announced = None
 
     def is_ready(self) -> bool:
         with self._lock:
