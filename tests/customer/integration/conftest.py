@@ -4,7 +4,6 @@ unless a call names its own `authorization` metadata."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
 import grpc
@@ -13,13 +12,10 @@ from crm_customer.config import MIGRATIONS_DIR
 from crm_customer.entrypoints import grpc_api
 from crm_customer.entrypoints.authorization import POLICY
 from crm_customer.service_layer.handlers import CustomerHandlers
-from crm_platform.auth import grpc_authenticator
 from crm_platform.db import build_engine, ping
-from crm_platform.grpc_server import GrpcServer
 from crm_platform.migrations import upgrade
-from crm_platform.readiness import Readiness
-from crm_platform.testing.processes import role_in_thread
-from crm_platform.testing.tokens import admin_token, authorized_channel, token_verifier
+from crm_platform.testing.grpc_servers import serving
+from crm_platform.testing.tokens import admin_token, authorized_channel
 from crm_proto.crm.customer.v1 import customer_pb2_grpc
 from sqlalchemy import Engine
 
@@ -38,18 +34,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 def target(engine: Engine) -> Iterator[str]:
     """The address of a customer gRPC server over `engine`."""
     handlers = CustomerHandlers(unit_of_work(engine), phone_region="US")
-    readiness = Readiness({"database": lambda: ping(engine)})
-    readiness.check_now()
-    server = GrpcServer(
-        [grpc_api.binding(handlers)],
-        port=0,
-        readiness=readiness,
-        authenticate=grpc_authenticator(token_verifier()),
-        policy=POLICY,
-        host="127.0.0.1",
-    )
-    with role_in_thread(functools.partial(server.run, grace=1.0)):
-        yield f"127.0.0.1:{server.port}"
+    with serving([grpc_api.binding(handlers)], POLICY, database=lambda: ping(engine)) as target:
+        yield target
 
 
 @pytest.fixture

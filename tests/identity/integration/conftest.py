@@ -3,7 +3,6 @@ customer service behind registration is the in-memory directory."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,13 +14,12 @@ from crm_identity.config import MIGRATIONS_DIR, SERVICE_NAME, IdentitySettings
 from crm_identity.entrypoints import grpc_api
 from crm_identity.entrypoints.authorization import policy
 from crm_identity.service_layer.handlers import IdentityService
-from crm_platform.auth import TokenVerifier, grpc_authenticator
+from crm_platform.auth import TokenVerifier
 from crm_platform.db import build_engine
-from crm_platform.grpc_server import GrpcServer
 from crm_platform.migrations import upgrade
-from crm_platform.readiness import Readiness
 from crm_platform.service import unit_of_work_factory
-from crm_platform.testing.processes import free_port, role_in_thread
+from crm_platform.testing.grpc_servers import serving
+from crm_platform.testing.processes import free_port
 
 from tests.identity.unit.fakes import FakeDirectory, fast_passwords
 
@@ -67,16 +65,9 @@ def running_identity(settings: IdentitySettings) -> Iterator[RunningIdentity]:
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
-    server = GrpcServer(
-        [grpc_api.binding(service, directory)],
-        port=settings.port,
-        readiness=Readiness({}),
-        authenticate=grpc_authenticator(verifier),
-        policy=policy(),
-        host="127.0.0.1",
-    )
+    bindings = [grpc_api.binding(service, directory)]
     try:
-        with role_in_thread(functools.partial(server.run, grace=1.0)):
-            yield RunningIdentity(f"127.0.0.1:{server.port}", service, directory)
+        with serving(bindings, policy(), verifier=verifier, port=settings.port) as target:
+            yield RunningIdentity(target, service, directory)
     finally:
         engine.dispose()

@@ -5,20 +5,15 @@ table of standings (tests/system run the real one)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from uuid import UUID
 
 import grpc
 import pytest
-from crm_platform.auth import grpc_authenticator
 from crm_platform.db import build_engine, ping
-from crm_platform.grpc_server import GrpcServer
 from crm_platform.migrations import upgrade
-from crm_platform.readiness import Readiness
 from crm_platform.service import unit_of_work_factory
-from crm_platform.testing.processes import role_in_thread
-from crm_platform.testing.tokens import token_verifier
+from crm_platform.testing.grpc_servers import serving
 from crm_proto.crm.sales.v1 import sales_pb2_grpc
 from crm_sales.adapters.unit_of_work import SqlUnitOfWork
 from crm_sales.config import MIGRATIONS_DIR, SERVICE_NAME
@@ -56,18 +51,9 @@ def unit_of_work(engine: Engine) -> Callable[[], SqlUnitOfWork]:
 @pytest.fixture
 def target(engine: Engine, customers: KnownCustomers) -> Iterator[str]:
     """The address of a sales gRPC server over `engine`."""
-    readiness = Readiness({"database": lambda: ping(engine)})
-    readiness.check_now()
-    server = GrpcServer(
-        [grpc_api.binding(OrderHandlers(unit_of_work(engine), customers))],
-        port=0,
-        readiness=readiness,
-        authenticate=grpc_authenticator(token_verifier()),
-        policy=POLICY,
-        host="127.0.0.1",
-    )
-    with role_in_thread(functools.partial(server.run, grace=1.0)):
-        yield f"127.0.0.1:{server.port}"
+    bindings = [grpc_api.binding(OrderHandlers(unit_of_work(engine), customers))]
+    with serving(bindings, POLICY, database=lambda: ping(engine)) as target:
+        yield target
 
 
 @pytest.fixture
