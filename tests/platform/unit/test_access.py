@@ -61,6 +61,14 @@ service Probe {
   rpc Undeclared(Empty) returns (Empty);
 }
 
+service Sibling {
+  rpc Write(Empty) returns (Empty) { option (crm.common.v1.access) = {roles: ["admin"]}; }
+}
+
+service Twin {
+  rpc Read(Empty) returns (Empty) { option (crm.common.v1.access) = {roles: ["admin"]}; }
+}
+
 service Mistaken {
   rpc UnknownRole(Empty) returns (Empty) {
     option (crm.common.v1.access) = {roles: ["admn"]};
@@ -176,6 +184,18 @@ def test_a_policy_from_the_proto_leaves_out_the_methods_without_access() -> None
     assert policy.is_public("Open")
     with pytest.raises(errors.PermissionDenied):
         policy.check("Undeclared", principal(staff_token("admin")))
+
+
+def test_one_policy_covers_the_services_of_one_server() -> None:
+    policy = policy_of(probe_service("Probe"), probe_service("Sibling"))
+
+    assert sorted(policy.rules) == ["Open", "Read", "Write"]
+    policy.check("Write", principal(staff_token("admin")))
+
+
+def test_two_services_of_one_server_may_not_share_a_method_name() -> None:
+    with pytest.raises(ValueError, match=r"Twin\.Read: another service has a Read"):
+        policy_of(probe_service("Probe"), probe_service("Twin"))
 
 
 @pytest.mark.parametrize(

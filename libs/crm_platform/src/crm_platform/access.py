@@ -165,13 +165,15 @@ def allow_of(method: MethodDescriptor) -> Rule:
         raise ValueError(f"{method.full_name}: {exc}") from None
 
 
-def policy_of(service: ServiceDescriptor) -> Policy:
-    """The service's policy from the `access` options of its methods. A method without one is
-    left out of the table, so it is denied (the server says so in its log at start)."""
-    return Policy(
-        {
-            method.name: allow_of(method)
-            for method in service.methods
-            if _declared(method) is not None
-        }
-    )
+def policy_of(*services: ServiceDescriptor) -> Policy:
+    """The policy of a service's gRPC services from the `access` options of their methods. A
+    method without one is left out of the table, so it is denied (the server says so in its log
+    at start). Rules are by method name, so two services of one server must not share one."""
+    rules: dict[str, Rule] = {}
+    for service in services:
+        for method in service.methods:
+            if method.name in rules:
+                raise ValueError(f"{method.full_name}: another service has a {method.name}")
+            if _declared(method) is not None:
+                rules[method.name] = allow_of(method)
+    return Policy(rules)

@@ -15,8 +15,11 @@ from crm_sales.service_layer.handlers import OrderHandlers
 
 
 def grpc_services(wiring: Wiring[ServiceSettings, SqlUnitOfWork]) -> list[ServiceBinding]:
+    uow = wiring.unit_of_work
     customers = GrpcCustomers.connect(wiring.settings.grpc_targets["customer"])
-    return [grpc_api.binding(OrderHandlers(wiring.unit_of_work, customers))]
+    return [
+        grpc_api.binding(OrderHandlers(uow, customers)),
+    ]
 
 
 SERVICE = Service(

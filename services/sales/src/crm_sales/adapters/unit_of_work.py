@@ -1,5 +1,5 @@
 """The sales service's unit of work: the chassis transaction plus its repositories, whose
-orders' events the chassis writes to the outbox at commit."""
+aggregates' events the chassis writes to the outbox at commit."""
 
 from __future__ import annotations
 
@@ -11,18 +11,21 @@ from google.protobuf.message import Message
 
 from crm_sales.adapters.event_mapping import to_message
 from crm_sales.adapters.repository import SqlIdempotencyKeys, SqlOrderRepository
+from crm_sales.adapters.teams import SqlTeamDirectory
 
 
 class SqlUnitOfWork(UnitOfWork):
     orders: SqlOrderRepository
     idempotency_keys: SqlIdempotencyKeys
+    teams: SqlTeamDirectory
 
     def __enter__(self) -> Self:
         super().__enter__()
         self.orders = SqlOrderRepository(self.session, self.track)
         self.idempotency_keys = SqlIdempotencyKeys(self.session)
+        self.teams = SqlTeamDirectory(self.session)
         return self
 
     def outbox_message(self, event: Any, actor: common_pb2.Actor) -> tuple[Message, str]:
-        # every event is about one order: its subject
-        return to_message(event, actor), str(event.order_id)
+        # every event is about one aggregate (an order, a lead, ...): its subject
+        return to_message(event, actor), str(event.subject_id)

@@ -2,7 +2,8 @@
 collected by the unit of work when it commits.
 
 They carry values and ids, never the aggregate, each with the order's version after the change;
-those of a step or a payment carry who took it too.
+those of a step or a payment carry who took it too. Every event of the service names the
+aggregate it is about as `subject_id` (the outbox row's subject).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class OrderPlaced:
         return self.order.id
 
     @property
+    def subject_id(self) -> UUID:
+        return self.order.id
+
+    @property
     def version(self) -> int:
         return self.order.version
 
@@ -61,6 +66,10 @@ class OrderStepTaken:
         return self.order.id
 
     @property
+    def subject_id(self) -> UUID:
+        return self.order.id
+
+    @property
     def version(self) -> int:
         return self.order.version
 
@@ -73,6 +82,10 @@ class OrderCancelled:
 
     @property
     def order_id(self) -> UUID:
+        return self.order.id
+
+    @property
+    def subject_id(self) -> UUID:
         return self.order.id
 
     @property
@@ -90,6 +103,10 @@ class PaymentMilestonePaid:
     actor: Actor
     customer_id: UUID  # whose payment it is, for subscribers that follow a customer
 
+    @property
+    def subject_id(self) -> UUID:
+        return self.order_id
+
 
 @dataclass(frozen=True)
 class OrderPaid:
@@ -100,6 +117,10 @@ class OrderPaid:
     customer_id: UUID
     total: Money
     actor: Actor
+
+    @property
+    def subject_id(self) -> UUID:
+        return self.order_id
 
 
 DomainEvent = OrderPlaced | OrderStepTaken | OrderCancelled | PaymentMilestonePaid | OrderPaid

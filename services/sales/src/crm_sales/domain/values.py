@@ -37,6 +37,7 @@ class Actor:
     kind: ActorKind
     roles: frozenset[str] = frozenset()
     customer_id: UUID | None = None  # for a customer: the customer record they are
+    partner_id: UUID | None = None  # for a partner user: the partner they work for
 
     @property
     def is_staff(self) -> bool:

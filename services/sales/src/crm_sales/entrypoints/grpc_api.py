@@ -9,15 +9,13 @@ customer id of the token.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import UUID
 
 import grpc
-from crm_platform import context, parsing
+from crm_platform import parsing
 from crm_platform.grpc_server import ServiceBinding
 from crm_proto.crm.sales.v1 import sales_pb2, sales_pb2_grpc
 
 from crm_sales.adapters.messages import (
-    ACTOR_KINDS,
     ORDER_STATES,
     money_from_proto,
     order_to_proto,
@@ -26,6 +24,7 @@ from crm_sales.adapters.messages import (
 from crm_sales.domain.contracts import DEFAULT_TERMS
 from crm_sales.domain.orders import Order
 from crm_sales.domain.values import Actor
+from crm_sales.entrypoints.actors import caller
 from crm_sales.service_layer.handlers import OrderHandlers, Step
 
 SERVICE = sales_pb2.DESCRIPTOR.services_by_name["SalesService"]
@@ -161,18 +160,6 @@ _StepRequest = (
     | sales_pb2.CancelOrderRequest
     | sales_pb2.PayMilestoneRequest
 )
-
-
-def caller() -> Actor:
-    """The caller as the chassis authenticated it for this call."""
-    principal = context.principal.get()
-    customer_id = principal.customer_id
-    return Actor(
-        subject=principal.subject,
-        kind=ACTOR_KINDS.required(principal.kind, "actor.kind"),
-        roles=principal.roles,
-        customer_id=None if not customer_id else UUID(customer_id),
-    )
 
 
 def _answer(order: Order, viewer: Actor) -> sales_pb2.Order:

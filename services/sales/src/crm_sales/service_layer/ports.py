@@ -51,6 +51,15 @@ class Customers(Protocol):
     def standing(self, customer_id: UUID) -> CustomerStanding: ...
 
 
+class TeamDirectory(Protocol):
+    """Who works with whom: what service_layer/visibility.py needs of the sales teams."""
+
+    def colleagues_of(self, subject: str) -> frozenset[str]:
+        """The staff whose records `subject` sees through their teams: every active or
+        inactive member and manager of each team they belong to or manage."""
+        ...
+
+
 class UnitOfWork(Transaction, Protocol):
     """One transaction: the orders' changes and their events commit together."""
 
@@ -59,3 +68,6 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def idempotency_keys(self) -> IdempotencyKeys: ...
+
+    @property
+    def teams(self) -> TeamDirectory: ...
