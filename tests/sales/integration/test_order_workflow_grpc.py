@@ -5,15 +5,18 @@ to the outbox, and a refused step changes nothing."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import grpc
 import pytest
+import sqlalchemy as sa
 from crm_platform.grpc_errors import ErrorDetails, details_of
-from crm_platform.testing.tokens import bearer, customer_token, staff_token
+from crm_platform.testing.tokens import bearer, customer_token, partner_token, staff_token
 from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.sales.v1 import events_pb2, sales_pb2, sales_pb2_grpc
+from crm_sales.adapters import orm
 from crm_sales.service_layer.ports import CustomerStanding
 from sqlalchemy import Engine
 
@@ -26,6 +29,7 @@ REP = staff_token("sales_rep", subject="rep-1")
 OTHER_REP = staff_token("sales_rep", subject="rep-2")
 MANAGER = staff_token("manager", subject="manager-1")
 FINANCE = staff_token("finance", subject="finance-1")
+ADMIN = staff_token("admin", subject="admin-1")
 CUSTOMER = customer_token(CUSTOMER_ID)
 OTHER_CUSTOMER = customer_token(OTHER_CUSTOMER_ID)
 S = sales_pb2
@@ -153,3 +157,69 @@ def test_an_order_for_an_unknown_merged_or_blacklisted_customer_is_refused(
     ]
     assert [v.field for v in refusals[0].violations] == ["customer_id"]
     assert outbox_events(engine) == []
+
+
+def test_an_outsourced_order_is_seen_by_its_partners_users_only(
+    stub: sales_pb2_grpc.SalesServiceStub, engine: Engine
+) -> None:
+    partner_id, other_partner_id = str(uuid.uuid4()), str(uuid.uuid4())
+    partner_user, other_partner_user = partner_token(partner_id), partner_token(other_partner_id)
+    order = call(stub, "PlaceOrder", REP, customer_id=CUSTOMER_ID, title="Shop window")
+    assign = S.AssignOrderPartnerRequest(id=order.id, partner_id=partner_id)
+    get = S.GetOrderRequest(id=order.id)
+
+    assert refused(stub.AssignOrderPartner, REP, assign).code == grpc.StatusCode.PERMISSION_DENIED
+    assert refused(stub.GetOrder, partner_user, get).code == grpc.StatusCode.NOT_FOUND
+    assigned = stub.AssignOrderPartner(assign, metadata=bearer(ADMIN), timeout=10)
+
+    seen = stub.GetOrder(get, metadata=bearer(partner_user), timeout=10)
+    listed = stub.ListOrders(S.ListOrdersRequest(), metadata=bearer(partner_user), timeout=10)
+    assert (assigned.partner_id, assigned.version, seen.allowed_steps) == (partner_id, 2, [])
+    assert [o.id for o in listed.orders] == [order.id]
+    assert refused(stub.GetOrder, other_partner_user, get).code == grpc.StatusCode.NOT_FOUND
+    others = stub.ListOrders(S.ListOrdersRequest(), metadata=bearer(other_partner_user), timeout=10)
+    assert list(others.orders) == []
+    confirm = S.OrderStepRequest(id=order.id)
+    assert refused(stub.ConfirmOrder, partner_user, confirm).code == (
+        grpc.StatusCode.PERMISSION_DENIED
+    )
+    event = outbox_events(engine)[-1].message
+    assert isinstance(event, events_pb2.OrderPartnerAssigned)
+    assert (event.partner_id, event.previous_partner_id, event.version) == (partner_id, "", 2)
+
+
+def test_a_manager_sees_the_orders_of_their_team_and_a_rep_those_of_their_teammates(
+    stub: sales_pb2_grpc.SalesServiceStub, engine: Engine
+) -> None:
+    team_id = uuid.uuid4()
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(orm.teams).values(
+                id=team_id, name=f"South {team_id}", document={}, version=1,
+                created_at=datetime.now(UTC), updated_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+        connection.execute(
+            sa.insert(orm.team_members),
+            [
+                {"team_id": team_id, "user_id": user, "is_manager": user == "manager-1",
+                 "monthly_capacity": 10, "active": True}
+                for user in ("manager-1", "rep-1", "rep-3")
+            ],
+        )  # fmt: skip
+    teammate = staff_token("sales_rep", subject="rep-3")
+    order = call(stub, "PlaceOrder", REP, customer_id=CUSTOMER_ID, title="Catalogue")
+    outside = call(stub, "PlaceOrder", OTHER_REP, customer_id=CUSTOMER_ID, title="Flyers")
+
+    def listed(token: str) -> set[str]:
+        page = stub.ListOrders(S.ListOrdersRequest(), metadata=bearer(token), timeout=10)
+        return {o.id for o in page.orders}
+
+    assert {order.id} <= listed(MANAGER)
+    assert outside.id not in listed(MANAGER)
+    assert {order.id} <= listed(teammate)
+    assert outside.id not in listed(teammate)
+    assert call(stub, "ConfirmOrder", teammate, id=order.id).state == S.ORDER_STATE_CONFIRMED
+    get_outside = S.GetOrderRequest(id=outside.id)
+    assert refused(stub.GetOrder, MANAGER, get_outside).code == grpc.StatusCode.NOT_FOUND
+    assert {order.id, outside.id} <= listed(FINANCE)

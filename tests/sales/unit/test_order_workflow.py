@@ -14,7 +14,7 @@ from crm_platform.errors import FailedPrecondition, PermissionDenied, Validation
 from crm_sales.domain import events
 from crm_sales.domain.contracts import DEFAULT_TERMS, Anchor, PaymentTerms, TermKind, TermLine
 from crm_sales.domain.orders import Order, OrderState, OrderStep
-from crm_sales.domain.values import Actor, ActorKind
+from crm_sales.domain.values import Actor
 
 from tests.sales.unit.support import (
     ACTORS,
@@ -367,20 +367,3 @@ def test_allowed_steps_for_the_ui() -> None:
         OrderStep.CLOSE,
     ]
     assert order_in(S.DELIVERED).allowed_steps(REP) == [OrderStep.START_AFTER_SALES]
-
-
-@pytest.mark.parametrize(
-    ("actor", "sees"),
-    [
-        (REP, True),
-        (FINANCE, True),
-        (Actor("analyst-1", ActorKind.STAFF, frozenset({"analyst"})), True),
-        (CUSTOMER, True),
-        (OTHER_CUSTOMER, False),
-        (Actor("customer-3", ActorKind.CUSTOMER), False),
-        (PARTNER, False),
-    ],
-    ids=lambda value: getattr(value, "subject", str(value)),
-)
-def test_who_may_see_an_order(actor: Actor, sees: bool) -> None:
-    assert place().may_see(actor) is sees

@@ -38,6 +38,7 @@ def from_row(row: Any) -> Order:
         title=row.title,
         description=document["description"],
         owner_id=row.owner_id,
+        partner_id=row.partner_id,
         state=OrderState(row.state),
         proposal=document["proposal"],
         revisions=document["revisions"],

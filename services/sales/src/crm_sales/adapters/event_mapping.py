@@ -38,6 +38,14 @@ def to_message(event: object, actor: common_pb2.Actor) -> Message:
                 version=order.version,
                 actor=actor,
             )
+        case events.OrderPartnerAssigned(order=order):
+            return events_pb2.OrderPartnerAssigned(
+                order=snapshot_to_proto(order),
+                partner_id=str(order.partner_id or ""),
+                previous_partner_id=str(event.previous_partner_id or ""),
+                version=order.version,
+                actor=actor,
+            )
         case events.PaymentMilestonePaid():
             return events_pb2.PaymentMilestonePaid(
                 order_id=str(event.order_id),

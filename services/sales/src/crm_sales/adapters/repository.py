@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm_sales.adapters.documents import from_row, to_document
 from crm_sales.adapters.orm import idempotency_keys, orders
+from crm_sales.adapters.visibility import visible
 from crm_sales.domain.orders import Order
 from crm_sales.service_layer.ports import OrderFilters
 
@@ -51,14 +52,9 @@ class SqlOrderRepository:
         self._loaded[order.id] = order.version
 
     def list(self, filters: OrderFilters, after: Cursor | None, limit: int) -> list[Order]:
-        statement = sa.select(orders)
+        statement = sa.select(orders).where(visible(filters.scope, orders))
         if filters.customer_id is not None:
             statement = statement.where(orders.c.customer_id == filters.customer_id)
-        if filters.owner_ids is not None:
-            owned: sa.ColumnElement[bool] = orders.c.owner_id.in_(filters.owner_ids)
-            if filters.with_unowned:
-                owned = sa.or_(owned, orders.c.owner_id.is_(None))
-            statement = statement.where(owned)
         if filters.state is not None:
             statement = statement.where(orders.c.state == filters.state.value)
         if after is not None:
@@ -111,6 +107,7 @@ def _values(order: Order) -> dict[str, Any]:
         "id": order.id,
         "customer_id": order.customer_id,
         "owner_id": order.owner_id,
+        "partner_id": order.partner_id,
         "state": order.state.value,
         "title": order.title,
         "document": to_document(order),

@@ -27,6 +27,7 @@ class OrderSnapshot:
     customer_id: UUID
     title: str
     owner_id: str | None
+    partner_id: UUID | None
     state: OrderState
     amount: Money | None
     revisions: int
@@ -94,6 +95,21 @@ class OrderCancelled:
 
 
 @dataclass(frozen=True)
+class OrderPartnerAssigned:
+    order: OrderSnapshot  # its partner_id: the partner now (None: taken back)
+    previous_partner_id: UUID | None
+    actor: Actor
+
+    @property
+    def subject_id(self) -> UUID:
+        return self.order.id
+
+    @property
+    def version(self) -> int:
+        return self.order.version
+
+
+@dataclass(frozen=True)
 class PaymentMilestonePaid:
     order_id: UUID
     version: int
@@ -123,4 +139,11 @@ class OrderPaid:
         return self.order_id
 
 
-DomainEvent = OrderPlaced | OrderStepTaken | OrderCancelled | PaymentMilestonePaid | OrderPaid
+DomainEvent = (
+    OrderPlaced
+    | OrderStepTaken
+    | OrderCancelled
+    | OrderPartnerAssigned
+    | PaymentMilestonePaid
+    | OrderPaid
+)

@@ -132,6 +132,7 @@ class Order:
     version: int
     created_at: datetime
     updated_at: datetime
+    partner_id: UUID | None = None  # the partner it is outsourced to
     _events: list[object] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -296,14 +297,24 @@ class Order:
                 )
             )
 
+    def assign_partner(self, actor: Actor, now: datetime, partner_id: UUID | None) -> None:
+        """Outsource the order to a partner (None: take it back), a manager's decision, while
+        there is work left on it."""
+        if not actor.is_manager:
+            raise PermissionDenied(f"{_who(actor)} may not outsource order {self.id}")
+        if self.state in (OrderState.CLOSED, OrderState.CANCELLED):
+            raise FailedPrecondition(f"order {self.id} is {self.state}: nothing to outsource")
+        if partner_id == self.partner_id:
+            return  # already so: no change, no event
+        previous, self.partner_id = self.partner_id, partner_id
+        self._touch(now)
+        self._events.append(domain_events.OrderPartnerAssigned(self.snapshot(), previous, actor))
+
     # -- queries --------------------------------------------------------------------------------
 
     def allowed_steps(self, actor: Actor) -> list[OrderStep]:
         """The steps this actor could take now, in workflow order (for the UI)."""
         return [step for step in OrderStep if self._refusal(step, actor) is None]
-
-    def may_see(self, actor: Actor) -> bool:
-        return actor.kind is ActorKind.STAFF or self._is_own_customer(actor)
 
     def snapshot(self) -> domain_events.OrderSnapshot:
         """The order as it stands, for an event: later changes do not show through."""
@@ -312,6 +323,7 @@ class Order:
             customer_id=self.customer_id,
             title=self.title,
             owner_id=self.owner_id,
+            partner_id=self.partner_id,
             state=self.state,
             amount=self.amount,
             revisions=self.revisions,

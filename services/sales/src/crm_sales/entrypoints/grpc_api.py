@@ -134,6 +134,14 @@ class SalesServicer(sales_pb2_grpc.SalesServiceServicer):
             request, lambda order, actor, now: order.cancel(actor, now, request.reason)
         )
 
+    def AssignOrderPartner(
+        self, request: sales_pb2.AssignOrderPartnerRequest, context: grpc.ServicerContext
+    ) -> sales_pb2.Order:
+        partner_id = parsing.optional_uuid(request.partner_id, "partner_id")
+        return self._take(
+            request, lambda order, actor, now: order.assign_partner(actor, now, partner_id)
+        )
+
     def PayMilestone(
         self, request: sales_pb2.PayMilestoneRequest, context: grpc.ServicerContext
     ) -> sales_pb2.Order:
@@ -159,6 +167,7 @@ _StepRequest = (
     | sales_pb2.PriceOrderRequest
     | sales_pb2.CancelOrderRequest
     | sales_pb2.PayMilestoneRequest
+    | sales_pb2.AssignOrderPartnerRequest
 )
 
 

@@ -1,9 +1,8 @@
 """The sales use cases: each loads what it needs in one unit of work, lets the order decide,
 and commits the change with its events.
 
-Who sees which order is decided here, before the domain's own rule of who may take a step: a
-customer sees only their own orders, a sales rep those they own and those nobody owns yet,
-other staff every order. An order the caller may not see is NOT_FOUND, as if it did not exist.
+Who sees which order is the service's one rule (visibility.py), before the domain's own rule of
+who may take a step. An order the caller may not see is NOT_FOUND, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -27,24 +26,9 @@ from crm_platform.paging import Page
 from crm_sales.domain.orders import Order, OrderState
 from crm_sales.domain.values import Actor, ActorKind
 from crm_sales.service_layer.ports import Customers, CustomerStanding, OrderFilters, UnitOfWork
-
-# staff who see every order; a sales rep without one of these sees their own
-SEE_ALL_ROLES = frozenset({"admin", "manager", "finance", "analyst"})
+from crm_sales.service_layer.visibility import scope_of, sees_everything
 
 Step = Callable[[Order, Actor, datetime], None]
-
-
-def sees_every_order(actor: Actor) -> bool:
-    return actor.kind is ActorKind.STAFF and bool(actor.roles & SEE_ALL_ROLES)
-
-
-def may_see(actor: Actor, order: Order) -> bool:
-    """The order's own rule (staff, or its customer), narrowed for a sales rep to the orders
-    they own or nobody owns yet."""
-    if not order.may_see(actor):
-        return False
-    rep_only = actor.kind is ActorKind.STAFF and not sees_every_order(actor)
-    return not rep_only or order.owner_id in (None, actor.subject)
 
 
 class OrderHandlers:
@@ -87,14 +71,14 @@ class OrderHandlers:
                     f"{actor.subject}:{idempotency_key}", order.id, now=now
                 )
                 if earlier is not None:
-                    return _visible(actor, uow.orders.get(earlier), earlier)
+                    return _visible(uow, actor, uow.orders.get(earlier), earlier)
             uow.orders.add(order)
             uow.commit()
         return order
 
     def get(self, actor: Actor, order_id: UUID) -> Order:
         with self.uow_factory() as uow:
-            return _visible(actor, uow.orders.get(order_id), order_id)
+            return _visible(uow, actor, uow.orders.get(order_id), order_id)
 
     def list(
         self,
@@ -105,12 +89,13 @@ class OrderHandlers:
         page_size: int,
         page_token: str,
     ) -> Page[Order]:
-        filters = _visible_filters(actor, OrderFilters(customer_id=customer_id, state=state))
         limit = paging.page_size(page_size)
         after = paging.decode_cursor(page_token)
-        if filters is None:
-            return Page([], "")
         with self.uow_factory() as uow:
+            scope = scope_of(actor, uow.teams)
+            if scope.is_empty:
+                return Page([], "")
+            filters = OrderFilters(scope=scope, customer_id=customer_id, state=state)
             rows = uow.orders.list(filters, after, limit + 1)
         return paging.page_of(rows, limit, lambda order: (order.created_at, order.id))
 
@@ -118,7 +103,7 @@ class OrderHandlers:
         """One step of the workflow on the order, if it is still at `expected_version` (0:
         whatever version it is at)."""
         with self.uow_factory() as uow:
-            order = _visible(actor, uow.orders.get(order_id), order_id)
+            order = _visible(uow, actor, uow.orders.get(order_id), order_id)
             if expected_version and expected_version != order.version:
                 raise Conflict(
                     f"order {order_id} is at version {order.version}, not {expected_version}"
@@ -141,7 +126,7 @@ def _placed_for(
         return actor.customer_id, None
     if customer_id is None:
         raise ValidationFailed(FieldViolation("customer_id", "is required"))
-    if owner_id is None and not sees_every_order(actor):
+    if owner_id is None and not sees_everything(actor):
         owner_id = actor.subject  # a rep's order is theirs
     return customer_id, owner_id or None
 
@@ -155,25 +140,10 @@ def _may_order(standing: CustomerStanding, customer_id: UUID) -> None:
         raise FailedPrecondition("a blacklisted customer cannot place orders")
 
 
-def _visible(actor: Actor, order: Order | None, order_id: UUID) -> Order:
-    if order is None or not may_see(actor, order):
+def _visible(uow: UnitOfWork, actor: Actor, order: Order | None, order_id: UUID) -> Order:
+    scope = scope_of(actor, uow.teams)
+    if order is None or not scope.admits(
+        owner_id=order.owner_id, customer_id=order.customer_id, partner_id=order.partner_id
+    ):
         raise NotFound(f"no order {order_id}")
     return order
-
-
-def _visible_filters(actor: Actor, filters: OrderFilters) -> OrderFilters | None:
-    """`filters` narrowed to what the caller may see; None when that is nothing."""
-    if actor.kind is ActorKind.CUSTOMER:
-        if filters.customer_id not in (None, actor.customer_id):
-            return None
-        return OrderFilters(customer_id=actor.customer_id, state=filters.state)
-    if actor.kind is not ActorKind.STAFF:
-        return None
-    if sees_every_order(actor):
-        return filters
-    return OrderFilters(
-        customer_id=filters.customer_id,
-        state=filters.state,
-        owner_ids=(actor.subject,),
-        with_unowned=True,
-    )

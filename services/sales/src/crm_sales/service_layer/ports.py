@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from crm_platform.paging import Cursor
@@ -14,14 +13,15 @@ from crm_platform.ports import Transaction
 
 from crm_sales.domain.orders import Order, OrderState
 
+if TYPE_CHECKING:  # visibility.py reads TeamDirectory from here
+    from crm_sales.service_layer.visibility import Scope
+
 
 @dataclass(frozen=True)
 class OrderFilters:
+    scope: Scope  # what the caller may see
     customer_id: UUID | None = None
     state: OrderState | None = None
-    # only the orders these staff members own (None: every order)
-    owner_ids: Collection[str] | None = None
-    with_unowned: bool = False  # and those nobody owns yet
 
 
 class OrderRepository(Protocol):

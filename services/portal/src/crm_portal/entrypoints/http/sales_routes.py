@@ -87,6 +87,12 @@ ORDER_ROUTES = (
         "CancelOrder", f"{ORDER}/cancel", "Cancel an order before its contract is signed",
         body_required=True, description="Body `{\"reason\": \"...\"}`.",
     ),
+    _step(
+        "AssignOrderPartner", f"{ORDER}/partner", "Outsource an order to a partner (managers)",
+        body_required=True,
+        description="Body `{\"partner_id\": \"<uuid>\"}`; an empty `partner_id` takes it "
+        "back. The partner's users then see the order.",
+    ),
     Route(
         "POST", f"{ORDER}/milestones/<int:number>/pay", _sales("PayMilestone"),
         summary="Record a milestone's payment (finance)", answer="The order after the payment",
