@@ -11,6 +11,7 @@ import multiprocessing
 import random
 import threading
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -170,14 +171,18 @@ class HttpSession:
 
 
 @dataclass(frozen=True)
-class OrderStep:
-    """One call of an order's workflow: its path under the API's root ({id}: the order's),
-    its body, and whether the customer takes it (else staff)."""
+class WorkflowStep:
+    """One call of a workflow: its path under the API's root ({id}: the record the workflow
+    works on), its body (`{unique}` in a string: a new value each workflow), whether the
+    customer takes it (else staff), the status it answers, and the field of its answer that
+    names the record the next steps work on (the first step's answer names it by `id`)."""
 
     name: str
     path: str
     body: dict[str, Any]
     by_customer: bool = False
+    status: int = 200
+    keep: str | None = None
 
 
 _STAFF_ORDER = "/sales/orders/{id}"
@@ -185,19 +190,20 @@ _OWN_ORDER = "/portal/orders/{id}"
 # placed to closed and paid, as the agency works: the customer places, approves and signs;
 # staff confirm, propose, price, sign, produce, deliver, close; finance records 4 payments
 ORDER_STEPS = (
-    OrderStep("place", "/portal/orders", {"title": "Autumn catalogue"}, by_customer=True),
-    OrderStep("confirm", f"{_STAFF_ORDER}/confirm", {}),
-    OrderStep("proposal", f"{_STAFF_ORDER}/proposal", {"proposal": "A 40-page catalogue"}),
-    OrderStep("approve-proposal", f"{_OWN_ORDER}/approve-proposal", {}, by_customer=True),
-    OrderStep("price", f"{_STAFF_ORDER}/price",
+    WorkflowStep("place", "/portal/orders", {"title": "Autumn catalogue"}, by_customer=True,
+              status=201, keep="id"),
+    WorkflowStep("confirm", f"{_STAFF_ORDER}/confirm", {}),
+    WorkflowStep("proposal", f"{_STAFF_ORDER}/proposal", {"proposal": "A 40-page catalogue"}),
+    WorkflowStep("approve-proposal", f"{_OWN_ORDER}/approve-proposal", {}, by_customer=True),
+    WorkflowStep("price", f"{_STAFF_ORDER}/price",
               {"amount": {"currency_code": "CNY", "amount": "12000.00"}}),
-    OrderStep("customer sign", f"{_OWN_ORDER}/sign", {}, by_customer=True),
-    OrderStep("staff sign", f"{_STAFF_ORDER}/sign", {}),
-    OrderStep("start-production", f"{_STAFF_ORDER}/start-production", {}),
-    OrderStep("deliver", f"{_STAFF_ORDER}/deliver", {}),
-    OrderStep("after-sales", f"{_STAFF_ORDER}/after-sales", {}),
-    OrderStep("close", f"{_STAFF_ORDER}/close", {}),
-    *(OrderStep(f"pay {n}", f"{_STAFF_ORDER}/milestones/{n}/pay", {"reference": f"B{n}"})
+    WorkflowStep("customer sign", f"{_OWN_ORDER}/sign", {}, by_customer=True),
+    WorkflowStep("staff sign", f"{_STAFF_ORDER}/sign", {}),
+    WorkflowStep("start-production", f"{_STAFF_ORDER}/start-production", {}),
+    WorkflowStep("deliver", f"{_STAFF_ORDER}/deliver", {}),
+    WorkflowStep("after-sales", f"{_STAFF_ORDER}/after-sales", {}),
+    WorkflowStep("close", f"{_STAFF_ORDER}/close", {}),
+    *(WorkflowStep(f"pay {n}", f"{_STAFF_ORDER}/milestones/{n}/pay", {"reference": f"B{n}"})
       for n in range(1, 5)),
 )  # fmt: skip
 
@@ -205,11 +211,12 @@ ORDER_STEPS = (
 @dataclass
 class HttpWorkload:
     """GET one of `ids` (`path` has {id}), POST generated customers, walk list pages, log in
-    (the OAuth password grant) as one of `ids`, the usernames, or take an order through its
-    workflow (`path` is the API's root), one step a call: a refused step starts a new order."""
+    (the OAuth password grant) as one of `ids`, the usernames, or take a record through a
+    workflow's `steps` (`path` is the API's root), one step a call: a refused step starts the
+    workflow again."""
 
     base: str  # host:port
-    mode: str  # "get", "post", "walk", "login" or "order"
+    mode: str  # "get", "post", "walk", "login" or "workflow"
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     ids: Sequence[str] = ()
@@ -219,17 +226,18 @@ class HttpWorkload:
     regions: Sequence[str] = ()  # "walk"
     page_size: int = 50
     pages_per_walk: int = 10
-    customer_tokens: Sequence[str] = ()  # "order": client n is customer_tokens[n]'s customer
+    steps: Sequence[WorkflowStep] = ORDER_STEPS  # "workflow"
+    customer_tokens: Sequence[str] = ()  # "workflow": client n is customer_tokens[n]'s customer
 
     def open(self, client: int) -> HttpSession:
         host, port = self.base.rsplit(":", 1)
         session = HttpSession(host, int(port))
         session.state.update(client=client, rng=random.Random(client), token="", page=0,
-                             step=0, order="")  # fmt: skip
+                             step=0, record="")  # fmt: skip
         return session
 
     def step(self, session: HttpSession) -> str | None:
-        return ORDER_STEPS[session.state["step"]].name if self.mode == "order" else None
+        return self.steps[session.state["step"]].name if self.mode == "workflow" else None
 
     def close(self, session: HttpSession) -> None:
         if session.connection is not None:
@@ -253,8 +261,8 @@ class HttpWorkload:
             headers = {**self.headers, "content-type": "application/x-www-form-urlencoded"}
             status, _ = session.request("POST", self.path, urlencode(form).encode(), headers)
             return status == 200
-        if self.mode == "order":
-            return self._order_step(session)
+        if self.mode == "workflow":
+            return self._workflow_step(session)
         # walk: the pages of one region's list, from the first, then another region
         if state["page"] == 0 or not state["token"]:
             state["region"] = state["rng"].choice(self.regions)
@@ -270,18 +278,30 @@ class HttpWorkload:
         state["page"] = (state["page"] + 1) % self.pages_per_walk
         return True
 
-    def _order_step(self, session: HttpSession) -> bool:
+    def _workflow_step(self, session: HttpSession) -> bool:
         state = session.state
-        step, placing = ORDER_STEPS[state["step"]], state["step"] == 0
+        step = self.steps[state["step"]]
         headers = {**self.headers, "content-type": "application/json"}
         if step.by_customer:
             headers["Authorization"] = f"Bearer {self.customer_tokens[state['client']]}"
-        path = self.path + step.path.format(id=state["order"])
-        status, body = session.request("POST", path, json.dumps(step.body).encode(), headers)
-        if status != (201 if placing else 200):
+        if state["step"] == 0:
+            state["unique"] = uuid.uuid4().hex
+        path = self.path + step.path.format(id=state["record"])
+        body = json.dumps(_filled(step.body, state["unique"])).encode()
+        status, answer = session.request("POST", path, body, headers)
+        if status != step.status:
             state["step"] = 0
             return False
-        if placing:
-            state["order"] = json.loads(body)["id"]
-        state["step"] = (state["step"] + 1) % len(ORDER_STEPS)
+        if step.keep:
+            state["record"] = json.loads(answer)[step.keep]
+        state["step"] = (state["step"] + 1) % len(self.steps)
         return True
+
+
+def _filled(body: Any, unique: str) -> Any:
+    """`body` with `{unique}` in its strings replaced."""
+    if isinstance(body, dict):
+        return {key: _filled(value, unique) for key, value in body.items()}
+    if isinstance(body, list):
+        return [_filled(value, unique) for value in body]
+    return body.replace("{unique}", unique) if isinstance(body, str) else body

@@ -496,8 +496,8 @@ def order(stack: BenchStack, scale: Scale) -> ScenarioResult:
     calls = _load(
         stack, scale, "an order placed to closed and paid: portal -> sales gRPC (the customer "
         "checked with customer gRPC on placing) -> PostgreSQL, events to the outbox",
-        HttpWorkload(_host(stack.api), "order", "/api/v1", stack.headers(),
-                     customer_tokens=tokens),
+        HttpWorkload(_host(stack.api), "workflow", "/api/v1", stack.headers(),
+                     steps=ORDER_STEPS, customer_tokens=tokens),
         clients=clients,
     )  # fmt: skip
     steps = {step.name: calls.steps.get(step.name, []) for step in ORDER_STEPS}

@@ -22,18 +22,25 @@ WAIT_SECONDS = 15.0
 
 
 class EventPublisher:
-    """Publishes CloudEvents with publisher confirms, after declaring the analytics queue."""
+    """Publishes CloudEvents with publisher confirms, after declaring the consumer's queue
+    (the analytics one unless told), as `source`'s relay would."""
 
-    def __init__(self, amqp_url: str) -> None:
+    def __init__(
+        self,
+        amqp_url: str,
+        subscription: amqp.Subscription = HANDLERS.subscription,
+        source: str = "customer",
+    ) -> None:
         self.connection = amqp.connect(amqp_url)
         self.channel = self.connection.channel()
         self.channel.confirm_delivery()
-        amqp.declare_subscription(self.channel, HANDLERS.subscription)
+        self.source = source
+        amqp.declare_subscription(self.channel, subscription)
 
     def publish(
         self, message: Message, *, subject: str, time: datetime | None = None
     ) -> cloudevents_pb2.CloudEvent:
-        envelope = to_cloudevent(message, source=source_of("customer"), subject=subject, time=time)
+        envelope = to_cloudevent(message, source=source_of(self.source), subject=subject, time=time)
         self.publish_envelope(envelope)
         return envelope
 

@@ -90,6 +90,9 @@ class FakeInteractions:
     def add(self, interaction: Interaction) -> None:
         self.rows[interaction.id] = interaction
 
+    def exists(self, interaction_id: UUID) -> bool:
+        return interaction_id in self.rows
+
     def list_for(self, customer_id: UUID, before: Cursor | None, limit: int) -> list[Interaction]:
         found = [
             i

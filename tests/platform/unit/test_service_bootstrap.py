@@ -28,15 +28,19 @@ def declaration(name: str, **parts: object) -> Service[ServiceSettings, UnitOfWo
     )
 
 
-def test_the_roles_are_the_registrys(tmp_path: Path) -> None:
-    app = declaration("customer").build(settings("customer", tmp_path))
+def customer() -> Service[ServiceSettings, UnitOfWork]:
+    return declaration("customer", consumer=EventHandlers[UnitOfWork]("customer"))
 
-    assert set(app.roles) == {"api", "relay"}
+
+def test_the_roles_are_the_registrys(tmp_path: Path) -> None:
+    app = customer().build(settings("customer", tmp_path))
+
+    assert set(app.roles) == {"api", "relay", "consumer"}
     app.on_stop[0]()
 
 
 def test_the_api_is_ready_with_its_database_and_needs_no_broker(tmp_path: Path) -> None:
-    app = declaration("customer").build(settings("customer", tmp_path))
+    app = customer().build(settings("customer", tmp_path))
 
     app.require_for(["api"])
 
@@ -46,7 +50,7 @@ def test_the_api_is_ready_with_its_database_and_needs_no_broker(tmp_path: Path) 
 
 
 def test_the_relay_is_ready_once_its_own_connection_is_up(tmp_path: Path) -> None:
-    app = declaration("customer").build(settings("customer", tmp_path))
+    app = customer().build(settings("customer", tmp_path))
 
     app.require_for(["relay"])
 

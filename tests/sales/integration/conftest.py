@@ -10,6 +10,7 @@ from uuid import UUID
 
 import grpc
 import pytest
+from crm_platform.access import policy_of
 from crm_platform.db import build_engine, ping
 from crm_platform.migrations import upgrade
 from crm_platform.service import unit_of_work_factory
@@ -18,7 +19,6 @@ from crm_proto.crm.sales.v1 import sales_pb2_grpc
 from crm_sales.adapters.unit_of_work import SqlUnitOfWork
 from crm_sales.config import MIGRATIONS_DIR, SERVICE_NAME
 from crm_sales.entrypoints import grpc_api
-from crm_sales.entrypoints.authorization import POLICY
 from crm_sales.service_layer.handlers import OrderHandlers
 from crm_sales.service_layer.ports import CustomerStanding
 from sqlalchemy import Engine
@@ -50,9 +50,9 @@ def unit_of_work(engine: Engine) -> Callable[[], SqlUnitOfWork]:
 
 @pytest.fixture
 def target(engine: Engine, customers: KnownCustomers) -> Iterator[str]:
-    """The address of a sales gRPC server over `engine`."""
+    """The address of a sales gRPC server over `engine`, serving the orders."""
     bindings = [grpc_api.binding(OrderHandlers(unit_of_work(engine), customers))]
-    with serving(bindings, POLICY, database=lambda: ping(engine)) as target:
+    with serving(bindings, policy_of(grpc_api.SERVICE), database=lambda: ping(engine)) as target:
         yield target
 
 

@@ -48,3 +48,7 @@ class PermissionDenied(DomainError):
 
 class Unauthenticated(DomainError):
     pass
+
+
+class Unavailable(DomainError):
+    """A service this one needs did not answer (in time): nothing was changed, retry later."""

@@ -61,14 +61,16 @@ class ServiceSpec:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
-        "customer", 50051, 9101, database=True, roles=("api", "relay"),
-        calls=("identity",),
+        "customer", 50051, 9101, database=True, roles=("api", "relay", "consumer"),
+        # sales activities logged as done go on the customer's timeline
+        consumes=True, calls=("identity",),
         summary="parties, dedupe and merge, consent, blacklist, the interaction timeline",
     ),
     ServiceSpec(
-        "sales", 50053, 9103, database=True, roles=("api", "relay"),
-        # the customer an order is for must exist and not be blacklisted
-        calls=("identity", "customer"),
+        "sales", 50053, 9103, database=True, roles=("api", "relay", "consumer"),
+        # the customer an order is for must exist and not be blacklisted; marketing's captured
+        # leads become leads, and a customer merge moves their leads to the survivor
+        consumes=True, calls=("identity", "customer"),
         summary="orders through the agency's workflow, contracts and payment milestones",
     ),
     ServiceSpec(

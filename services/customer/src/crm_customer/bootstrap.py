@@ -9,6 +9,7 @@ from crm_customer.adapters.unit_of_work import SqlUnitOfWork
 from crm_customer.config import MIGRATIONS_DIR, SERVICE_NAME, CustomerSettings
 from crm_customer.entrypoints import grpc_api
 from crm_customer.entrypoints.authorization import POLICY
+from crm_customer.entrypoints.consumer import HANDLERS
 from crm_customer.entrypoints.import_command import import_command
 from crm_customer.service_layer.handlers import CustomerHandlers
 
@@ -27,5 +28,6 @@ SERVICE = Service(
     unit_of_work=SqlUnitOfWork,
     grpc=grpc_services,
     policy=POLICY,
+    consumer=HANDLERS,
     commands={"import": import_command},
 )

@@ -246,6 +246,12 @@ class SqlInteractionRepository:
             )
         )
 
+    def exists(self, interaction_id: UUID) -> bool:
+        found = self.session.execute(
+            sa.select(interactions.c.id).where(interactions.c.id == interaction_id)
+        ).first()
+        return found is not None
+
     def list_for(self, customer_id: UUID, before: Cursor | None, limit: int) -> list[Interaction]:
         statement = sa.select(interactions).where(interactions.c.customer_id == customer_id)
         if before is not None:

@@ -47,6 +47,7 @@ class InteractionChannel(StrEnum):
     WEB = "web"
     CHAT = "chat"
     POST = "post"
+    TASK = "task"  # a sales task done for the customer
 
 
 class ActorKind(StrEnum):

@@ -6,13 +6,20 @@ from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.sales.v1 import events_pb2
 from google.protobuf.message import Message
 
+from crm_sales.adapters import (
+    activities_messages,
+    expenses_messages,
+    leads_messages,
+    opportunities_messages,
+    quotes_messages,
+)
 from crm_sales.adapters.messages import (
     ORDER_STATES,
     ORDER_STEPS,
     money_to_proto,
     snapshot_to_proto,
 )
-from crm_sales.domain import events
+from crm_sales.domain import activities, events, expenses, leads, opportunities, quotes
 
 
 def to_message(event: object, actor: common_pb2.Actor) -> Message:
@@ -64,4 +71,19 @@ def to_message(event: object, actor: common_pb2.Actor) -> Message:
                 version=event.version,
                 actor=actor,
             )
+        case (
+            activities.ActivityScheduled()
+            | activities.ActivityCompleted()
+            | activities.ActivityRescheduled()
+            | activities.ActivityCancelled()
+        ):
+            return activities_messages.event_message(event, actor)
+        case quotes.QuoteEvent():
+            return quotes_messages.event_message(event, actor)
+        case expenses.ExpenseEvent():
+            return expenses_messages.event_message(event, actor)
+        case leads.LeadEvent():
+            return leads_messages.event_message(event, actor)
+        case opportunities.OpportunityEvent():
+            return opportunities_messages.event_message(event, actor)
     raise TypeError(f"no event message for {type(event).__name__}")

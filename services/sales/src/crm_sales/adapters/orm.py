@@ -68,3 +68,193 @@ team_members = sa.Table(
     sa.Column("active", sa.Boolean(), nullable=False),
     sa.Index("ix_team_members_user", "user_id"),
 )
+
+# -- leads: captured, scored, assigned to a team and a rep, converted ----------------------------
+
+# Found by owner, team, status and source, and by the normalized email and phone that duplicates
+# are found by; contact, notes, tags and score are the document. `capture_id` is the id the
+# capturing service gave it (marketing's LeadCaptured), so that a redelivery makes no second.
+leads = sa.Table(
+    "leads",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("owner_id", sa.String(100)),
+    sa.Column("team_id", sa.Uuid()),
+    sa.Column("customer_id", sa.Uuid()),
+    sa.Column("email_key", sa.String(254), nullable=False),
+    sa.Column("phone_key", sa.String(40), nullable=False),
+    sa.Column("capture_id", sa.Uuid(), unique=True),
+    sa.Column("document", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_leads_created", "created_at", "id"),
+    sa.Index("ix_leads_owner_created", "owner_id", "created_at", "id"),
+    sa.Index("ix_leads_team_created", "team_id", "created_at", "id"),
+    sa.Index("ix_leads_email", "email_key"),
+    sa.Index("ix_leads_phone", "phone_key"),
+    sa.Index("ix_leads_customer", "customer_id"),
+)
+
+# One row per assignment to a rep by a team: a rep's quota this month is counted here.
+lead_assignments = sa.Table(
+    "lead_assignments",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("lead_id", sa.Uuid(), nullable=False),
+    sa.Column("team_id", sa.Uuid(), nullable=False),
+    sa.Column("owner_id", sa.String(100), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),  # "2026-12", UTC
+    sa.Column("reason", sa.String(20), nullable=False),
+    sa.Column("assigned_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_lead_assignments_team_month", "team_id", "month", "owner_id"),
+)
+
+# Each team's round-robin position: the rep who got its last lead. Locked while a lead is
+# assigned (and version-checked), so two concurrent leads never go to the same turn.
+assignment_cursors = sa.Table(
+    "assignment_cursors",
+    metadata,
+    sa.Column("team_id", sa.Uuid(), sa.ForeignKey("teams.id"), primary_key=True),
+    sa.Column("last_user_id", sa.String(100)),
+    sa.Column("version", sa.Integer(), nullable=False),
+)
+
+# The win models' counts: one row per team, and "company" for every team's outcomes.
+win_models = sa.Table(
+    "win_models",
+    metadata,
+    sa.Column("scope", sa.String(40), primary_key=True),
+    sa.Column("team_id", sa.Uuid()),  # None: company-wide
+    sa.Column("counts", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# -- activities: calls, meetings, tasks and emails about a lead, opportunity, order or customer --
+
+# Found by owner and due time (calendars, overdue lists), by subject; the rest is the document.
+activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("owner_id", sa.String(100)),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("subject_kind", sa.String(20), nullable=False),
+    sa.Column("subject_id", sa.Uuid(), nullable=False),
+    sa.Column("customer_id", sa.Uuid()),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("done_at", UtcDateTime()),
+    sa.Column("outcome", sa.String(20)),
+    sa.Column("document", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_activities_owner_due", "owner_id", "due_at", "id"),
+    sa.Index("ix_activities_due", "due_at", "id"),
+    sa.Index("ix_activities_subject", "subject_id", "due_at"),
+    sa.Index("ix_activities_customer_due", "customer_id", "due_at"),
+)
+
+# -- opportunities: deals through the pipeline's stages ------------------------------------------
+
+# The columns the pipeline is listed, filtered and summed by; contacts, competitors and the loss
+# are the document. `amount_cents` and `probability_bp` (hundredths of a percent) are integers
+# so that the board's and the weighted pipeline's sums are exact on every database (SQLite keeps
+# a Numeric as a float).
+opportunities = sa.Table(
+    "opportunities",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("owner_id", sa.String(100)),
+    sa.Column("team_id", sa.Uuid()),
+    sa.Column("partner_id", sa.Uuid()),
+    sa.Column("customer_id", sa.Uuid(), nullable=False),
+    sa.Column("lead_id", sa.Uuid()),
+    sa.Column("stage", sa.String(30), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("amount", sa.Numeric(18, 2)),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("amount_cents", sa.BigInteger()),
+    sa.Column("probability_bp", sa.Integer(), nullable=False),
+    sa.Column("expected_close", sa.Date()),
+    sa.Column("document", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("closed_at", UtcDateTime()),
+    sa.Index("ix_opportunities_created", "created_at", "id"),
+    sa.Index("ix_opportunities_owner_created", "owner_id", "created_at", "id"),
+    sa.Index("ix_opportunities_customer_created", "customer_id", "created_at", "id"),
+    sa.Index("ix_opportunities_partner_created", "partner_id", "created_at", "id"),
+    sa.Index("ix_opportunities_team_stage", "team_id", "stage"),
+    sa.Index("ix_opportunities_stage_close", "stage", "expected_close"),
+)
+
+# -- quotes, expenses and sales targets -----------------------------------------------------------
+
+# A quote is found by customer, owner and opportunity; its lines, approval and answer are its
+# document.
+quotes = sa.Table(
+    "quotes",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), nullable=False),
+    sa.Column("opportunity_id", sa.Uuid()),
+    sa.Column("owner_id", sa.String(100)),
+    sa.Column("state", sa.String(30), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("grand_total", sa.Numeric(18, 2), nullable=False),
+    sa.Column("valid_until", sa.Date(), nullable=False),
+    sa.Column("document", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_quotes_customer_created", "customer_id", "created_at", "id"),
+    sa.Index("ix_quotes_owner_created", "owner_id", "created_at", "id"),
+    sa.Index("ix_quotes_opportunity", "opportunity_id"),
+    sa.Index("ix_quotes_created", "created_at", "id"),
+)
+
+# A rep's expense (owner_id: the rep), with the deal it was spent on.
+expenses = sa.Table(
+    "expenses",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("owner_id", sa.String(100), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("category", sa.String(20), nullable=False),
+    sa.Column("amount", sa.Numeric(18, 2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("spent_on", sa.Date(), nullable=False),
+    sa.Column("deal_kind", sa.String(20)),
+    sa.Column("deal_id", sa.Uuid()),
+    sa.Column("document", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_expenses_owner_created", "owner_id", "created_at", "id"),
+    sa.Index("ix_expenses_created", "created_at", "id"),
+)
+
+# One target per rep (owner_id) and period ("2025-03" or "2025-Q1"); its amount in cents, exact
+# on every database. Quotes and expenses keep their exact amounts in the document: their
+# Numeric columns are for queries (SQLite keeps a Numeric as a float).
+sales_targets = sa.Table(
+    "sales_targets",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("owner_id", sa.String(100), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("set_by", sa.String(100), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("owner_id", "period", name="uq_sales_targets_owner_period"),
+)

@@ -31,7 +31,7 @@ from crm_platform.errors import (
 
 from crm_sales.domain import events as domain_events
 from crm_sales.domain.contracts import Milestone, PaymentTerms, accept, schedule
-from crm_sales.domain.values import Actor, ActorKind, Money
+from crm_sales.domain.values import Actor, ActorKind, Money, checked_text, who
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 4000
@@ -149,7 +149,7 @@ class Order:
     ) -> Order:
         """Staff place orders for any customer, a customer only for themselves."""
         if not (actor.is_staff or _is_customer(actor, customer_id)):
-            raise PermissionDenied(f"{_who(actor)} may not place an order for {customer_id}")
+            raise PermissionDenied(f"{who(actor)} may not place an order for {customer_id}")
         violations: list[FieldViolation] = []
         texts: dict[str, str] = {}
         for name, value, max_length, required in (
@@ -158,7 +158,7 @@ class Order:
             ("owner_id", owner_id or "", OWNER_MAX_LENGTH, False),
         ):
             try:
-                texts[name] = _text(value, name, max_length, required=required)
+                texts[name] = checked_text(value, name, max_length, required=required)
             except ValidationFailed as exc:
                 violations.extend(exc.violations)
         if violations:
@@ -194,12 +194,12 @@ class Order:
 
     def send_proposal(self, actor: Actor, now: datetime, proposal: str) -> None:
         self._check(OrderStep.SEND_PROPOSAL, actor)
-        self.proposal = _text(proposal, "proposal", PROPOSAL_MAX_LENGTH, required=True)
+        self.proposal = checked_text(proposal, "proposal", PROPOSAL_MAX_LENGTH, required=True)
         self._take(OrderStep.SEND_PROPOSAL, actor, now)
 
     def request_revision(self, actor: Actor, now: datetime, note: str) -> None:
         self._check(OrderStep.REQUEST_REVISION, actor)
-        text = _text(note, "note", NOTE_MAX_LENGTH, required=True)
+        text = checked_text(note, "note", NOTE_MAX_LENGTH, required=True)
         self.revisions += 1
         self._take(OrderStep.REQUEST_REVISION, actor, now, note=text)
 
@@ -255,14 +255,14 @@ class Order:
 
     def cancel(self, actor: Actor, now: datetime, reason: str) -> None:
         self._check(OrderStep.CANCEL, actor)
-        text = _text(reason, "reason", REASON_MAX_LENGTH, required=True)
+        text = checked_text(reason, "reason", REASON_MAX_LENGTH, required=True)
         self.cancel_reason = text
         self._take(OrderStep.CANCEL, actor, now, note=text)
 
     def pay_milestone(self, actor: Actor, now: datetime, number: int, reference: str) -> None:
         """Record the payment of milestone `number`; paying the last unpaid one pays the order."""
         if not (actor.kind is ActorKind.STAFF and actor.roles & PAYMENT_ROLES):
-            raise PermissionDenied(f"{_who(actor)} may not record payments of order {self.id}")
+            raise PermissionDenied(f"{who(actor)} may not record payments of order {self.id}")
         if self.state not in PAYABLE:
             raise FailedPrecondition(
                 f"order {self.id} is {self.state}: it has no contract to pay milestones of"
@@ -272,7 +272,7 @@ class Order:
             raise FailedPrecondition(f"order {self.id} has no milestone {number}")
         if milestone.is_paid:
             raise FailedPrecondition(f"milestone {number} of order {self.id} is already paid")
-        text = _text(reference, "reference", REFERENCE_MAX_LENGTH, required=True)
+        text = checked_text(reference, "reference", REFERENCE_MAX_LENGTH, required=True)
         milestone.paid_at, milestone.reference = now, text
         self._touch(now)
         self._events.append(
@@ -301,7 +301,7 @@ class Order:
         """Outsource the order to a partner (None: take it back), a manager's decision, while
         there is work left on it."""
         if not actor.is_manager:
-            raise PermissionDenied(f"{_who(actor)} may not outsource order {self.id}")
+            raise PermissionDenied(f"{who(actor)} may not outsource order {self.id}")
         if self.state in (OrderState.CLOSED, OrderState.CANCELLED):
             raise FailedPrecondition(f"order {self.id} is {self.state}: nothing to outsource")
         if partner_id == self.partner_id:
@@ -343,7 +343,7 @@ class Order:
         """Why this actor may not take `step` now, or None when they may."""
         transition = _TRANSITIONS[step]
         if not transition.who(self, actor):
-            return PermissionDenied(f"{_who(actor)} may not {step} order {self.id}")
+            return PermissionDenied(f"{who(actor)} may not {step} order {self.id}")
         if self.state not in transition.sources:
             return FailedPrecondition(f"order {self.id} is {self.state}: it cannot {step}")
         if step is OrderStep.SIGN_CONTRACT:
@@ -447,18 +447,3 @@ _TRANSITIONS: dict[OrderStep, _Transition] = {
 
 def _is_customer(actor: Actor, customer_id: UUID) -> bool:
     return actor.kind is ActorKind.CUSTOMER and actor.customer_id == customer_id
-
-
-def _who(actor: Actor) -> str:
-    return f"{actor.kind} {actor.subject!r}"
-
-
-def _text(value: str, field_path: str, max_length: int, *, required: bool = False) -> str:
-    text = value.strip()
-    if required and not text:
-        raise ValidationFailed(FieldViolation(field_path, "is required"))
-    if len(text) > max_length:
-        raise ValidationFailed(
-            FieldViolation(field_path, f"must be at most {max_length} characters")
-        )
-    return text

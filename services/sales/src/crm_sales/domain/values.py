@@ -113,3 +113,20 @@ def _money_violation(amount: Decimal, currency: str) -> FieldViolation | None:
     if amount != amount.quantize(CENT):
         return FieldViolation("amount", "must have at most 2 decimal places")
     return None
+
+
+def who(actor: Actor) -> str:
+    """The actor as refusals name them."""
+    return f"{actor.kind} {actor.subject!r}"
+
+
+def checked_text(value: str, field_path: str, max_length: int, *, required: bool = False) -> str:
+    """`value` stripped, or ValidationFailed on `field_path` when blank but required or too long."""
+    text = value.strip()
+    if required and not text:
+        raise ValidationFailed(FieldViolation(field_path, "is required"))
+    if len(text) > max_length:
+        raise ValidationFailed(
+            FieldViolation(field_path, f"must be at most {max_length} characters")
+        )
+    return text

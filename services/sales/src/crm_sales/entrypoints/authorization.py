@@ -6,8 +6,24 @@ aggregate says who may take which step."""
 from __future__ import annotations
 
 from crm_platform.access import policy_of
-from crm_proto.crm.sales.v1 import sales_pb2
+from crm_proto.crm.sales.v1 import (
+    activities_pb2,
+    expenses_pb2,
+    leads_pb2,
+    opportunities_pb2,
+    performance_pb2,
+    quotes_pb2,
+    sales_pb2,
+    teams_pb2,
+)
 
 POLICY = policy_of(
     sales_pb2.DESCRIPTOR.services_by_name["SalesService"],
+    activities_pb2.DESCRIPTOR.services_by_name["ActivityService"],
+    quotes_pb2.DESCRIPTOR.services_by_name["QuoteService"],
+    expenses_pb2.DESCRIPTOR.services_by_name["ExpenseService"],
+    performance_pb2.DESCRIPTOR.services_by_name["PerformanceService"],
+    teams_pb2.DESCRIPTOR.services_by_name["TeamService"],
+    leads_pb2.DESCRIPTOR.services_by_name["LeadService"],
+    opportunities_pb2.DESCRIPTOR.services_by_name["OpportunityService"],
 )

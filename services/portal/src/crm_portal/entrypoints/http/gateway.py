@@ -94,6 +94,9 @@ class Route:
     problems: tuple[int, ...] = ()  # further problem statuses it answers (409, ...)
     # the endpoint's name when another row serves the same RPC (a customer's own routes)
     endpoint: str | None = None
+    # (reply field, media type): the answer is that string field's text, not the reply as JSON
+    # (an iCalendar export)
+    text: tuple[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -321,6 +324,9 @@ def _call(codec: JsonCodec, route: Route, request: Message) -> Message:
 
 
 def answer(codec: JsonCodec, route: Route, reply: Message, rows: Mapping[str, Route]) -> Response:
+    if route.text is not None:
+        text_field, media_type = route.text
+        return Response(getattr(reply, text_field), status=route.status, mimetype=media_type)
     response = jsonify(codec.to_json(reply))
     response.status_code = route.status
     if route.cache_control is not None:
@@ -346,6 +352,12 @@ def serve(
     """Answer the current HTTP request by `route`; `rows` are the routes by name (Location)."""
     request = read_request(codec, route, path_values)
     return answer(codec, route, _call(codec, route, request), rows or {})
+
+
+def _documented_answer(route: Route, headers: tuple[str, ...]) -> Answer:
+    if route.text is not None:
+        return Answer(route.answer, media_type=route.text[1])
+    return Answer(route.answer, route.rpc.output_type, headers=headers)
 
 
 def register(blueprint: Blueprint, codec: JsonCodec, routes: tuple[Route, ...]) -> None:
@@ -375,9 +387,7 @@ def register(blueprint: Blueprint, codec: JsonCodec, routes: tuple[Route, ...]) 
             summary=route.summary,
             tags=route.tags,
             allow=access.allow_of(route.rpc),
-            responses={
-                route.status: Answer(route.answer, route.rpc.output_type, headers=answer_headers)
-            },
+            responses={route.status: _documented_answer(route, answer_headers)},
             query=None,
             idempotent=route.idempotent,
             headers=headers,

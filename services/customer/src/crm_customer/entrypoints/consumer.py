@@ -1,0 +1,69 @@
+"""Event -> handler: the customer consumer's one table, from which its queue's bindings come.
+
+The customer service follows what sales does with a customer: every activity logged as done
+(a call, a meeting, an email, a task) goes on the customer's timeline. The chassis's inbox
+drops a redelivered event; the interaction, keyed by the activity's id, is added once whatever
+delivers it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from crm_platform import enums
+from crm_platform.consumer import EventHandlers
+from crm_platform.events import Event
+from crm_proto.crm.sales.v1 import activities_pb2, events_pb2
+
+from crm_customer.adapters.messages import actor_from_proto
+from crm_customer.config import SERVICE_NAME
+from crm_customer.domain.values import InteractionChannel
+from crm_customer.service_layer.ports import UnitOfWork
+from crm_customer.service_layer.timeline import LoggedActivity, record_activity
+
+HANDLERS = EventHandlers[UnitOfWork](SERVICE_NAME)
+
+CHANNELS = {
+    activities_pb2.ACTIVITY_KIND_CALL: InteractionChannel.PHONE,
+    activities_pb2.ACTIVITY_KIND_MEETING: InteractionChannel.MEETING,
+    activities_pb2.ACTIVITY_KIND_EMAIL: InteractionChannel.EMAIL,
+    activities_pb2.ACTIVITY_KIND_TASK: InteractionChannel.TASK,
+}
+
+
+def _activity_completed(
+    uow: UnitOfWork, message: events_pb2.ActivityCompleted, event: Event
+) -> None:
+    activity = message.activity
+    channel = CHANNELS.get(activity.kind)
+    if not message.customer_id or channel is None:
+        return  # about a lead nobody has made a customer of yet: no timeline to show it on
+    done_at = (
+        activity.done_at.ToDatetime(tzinfo=UTC) if activity.HasField("done_at") else event.time
+    )
+    record_activity(
+        uow,
+        LoggedActivity(
+            activity_id=UUID(activity.id),
+            customer_id=UUID(message.customer_id),
+            channel=channel,
+            summary=summary_of(message),
+            done_at=done_at,
+            actor=actor_from_proto(message.actor),
+        ),
+        now=datetime.now(UTC),
+    )
+
+
+HANDLERS.on(events_pb2.ActivityCompleted, _activity_completed)
+
+
+def summary_of(message: events_pb2.ActivityCompleted) -> str:
+    """ "Call (no answer): Ask about the table. Will try Monday" and the like."""
+    activity = message.activity
+    kind = enums.key(activities_pb2.ActivityKind.DESCRIPTOR, activity.kind) or "activity"
+    outcome = enums.key(activities_pb2.CallOutcome.DESCRIPTOR, message.outcome)
+    head = kind.capitalize() + (f" ({outcome.replace('_', ' ')})" if outcome else "")
+    text = f"{head}: {activity.title}"
+    return f"{text}. {activity.outcome_note}" if activity.outcome_note else text

@@ -1,0 +1,74 @@
+"""Event -> handler: the sales consumer's one table, from which its queue's bindings come.
+
+- marketing's LeadCaptured makes a lead (source campaign, or web without a campaign), merged
+  into an open lead with its email or phone, assigned by the teams' rules; its lead_id makes a
+  redelivery answer the lead it made, and the chassis's inbox drops a redelivered event;
+- the customer service's CustomerMerged points the leads converted into the merged customer
+  at the survivor.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from crm_platform.consumer import EventHandlers
+from crm_platform.events import Event
+from crm_proto.crm.customer.v1 import events_pb2 as customer_events
+from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
+
+from crm_sales.adapters.messages import ACTOR_KINDS
+from crm_sales.config import SERVICE_NAME
+from crm_sales.domain.leads import Contact
+from crm_sales.domain.teams import CompanySize, LeadSource
+from crm_sales.domain.values import Actor
+from crm_sales.service_layer.leads import LeadHandlers, LeadUnitOfWork
+
+HANDLERS = EventHandlers[LeadUnitOfWork](SERVICE_NAME)
+CONSENTS = (
+    ("consent_email", "consent:email"),
+    ("consent_sms", "consent:sms"),
+    ("consent_phone", "consent:phone"),
+)
+
+
+def _actor(message: marketing_events.LeadCaptured | customer_events.CustomerMerged) -> Actor:
+    return Actor(
+        message.actor.subject or "system", ACTOR_KINDS.required(message.actor.kind, "actor.kind")
+    )
+
+
+def _lead_captured(
+    uow: LeadUnitOfWork, message: marketing_events.LeadCaptured, event: Event
+) -> None:
+    size = message.company_size.strip().lower()
+    LeadHandlers(uow_factory=lambda: uow).create_in(
+        uow,
+        _actor(message),
+        source=LeadSource.CAMPAIGN if message.campaign_id else LeadSource.WEB,
+        campaign_id=message.campaign_id,
+        contact=Contact(
+            name=message.name,
+            company=message.company,
+            email=message.email,
+            phone=message.phone,
+            region=message.region,
+            city=message.city,
+            company_size=CompanySize(size) if size in set(CompanySize) else None,
+        ),
+        notes=f"Captured by form {message.form_id}" if message.form_id else "",
+        tags=[tag for flag, tag in CONSENTS if getattr(message, flag)],
+        owner_id=None,
+        capture_id=UUID(message.lead_id),
+    )
+
+
+def _customer_merged(
+    uow: LeadUnitOfWork, message: customer_events.CustomerMerged, event: Event
+) -> None:
+    LeadHandlers(uow_factory=lambda: uow).customer_merged_in(
+        uow, _actor(message), UUID(message.merged_id), UUID(message.survivor.id)
+    )
+
+
+HANDLERS.on(marketing_events.LeadCaptured, _lead_captured)
+HANDLERS.on(customer_events.CustomerMerged, _customer_merged)

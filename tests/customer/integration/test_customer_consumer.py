@@ -1,0 +1,176 @@
+"""The customer service's consumer role, against real RabbitMQ and PostgreSQL or SQLite: an
+activity the sales service logged as done (crm.sales.v1.ActivityCompleted) goes on its
+customer's timeline once, however often it is delivered."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from crm_customer.bootstrap import SERVICE
+from crm_customer.config import MIGRATIONS_DIR, SERVICE_NAME, CustomerSettings
+from crm_customer.entrypoints.consumer import HANDLERS
+from crm_platform.migrations import upgrade
+from crm_platform.parsing import timestamp
+from crm_platform.runner import ServiceApp
+from crm_platform.testing.processes import free_port, wait_until
+from crm_platform.testing.tokens import admin_token, authorized_channel, write_jwks
+from crm_proto.crm.common.v1 import common_pb2
+from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
+from crm_proto.crm.sales.v1 import activities_pb2, events_pb2
+
+from tests.analytics.integration.harness import EventPublisher
+
+pytestmark = pytest.mark.integration
+
+A = activities_pb2
+WAIT_SECONDS = 15.0
+
+
+@pytest.fixture
+def app(database_url: str, amqp_url: str, tmp_path: Path) -> Iterator[ServiceApp]:
+    upgrade(MIGRATIONS_DIR, database_url)
+    settings = CustomerSettings.from_env(
+        SERVICE_NAME,
+        {
+            "CRM_CUSTOMER_DATABASE_URL": database_url,
+            "CRM_AMQP_URL": amqp_url,
+            "CRM_CUSTOMER_PORT": str(free_port()),
+            "CRM_CUSTOMER_METRICS_PORT": "0",
+            "CRM_JWKS_FILE": str(write_jwks(tmp_path / "jwks.json")),
+        },
+    )
+    app = SERVICE.build(settings)
+    stop = threading.Event()
+    threads = [threading.Thread(target=app.readiness.run, args=(stop,), daemon=True)]
+    threads += [
+        threading.Thread(target=role, args=(stop,), daemon=True) for role in app.roles.values()
+    ]
+    for thread in threads:
+        thread.start()
+    yield app
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=20)
+    for hook in app.on_stop:
+        hook()
+
+
+@pytest.fixture
+def stub(app: ServiceApp) -> Iterator[customer_pb2_grpc.CustomerServiceStub]:
+    channel = authorized_channel(f"127.0.0.1:{app.settings.port}", admin_token())
+    yield customer_pb2_grpc.CustomerServiceStub(channel)
+    channel.close()
+
+
+@pytest.fixture
+def publisher(amqp_url: str) -> Iterator[EventPublisher]:
+    publisher = EventPublisher(amqp_url, HANDLERS.subscription, source="sales")
+    yield publisher
+    publisher.close()
+
+
+def completed(
+    customer_id: str,
+    *,
+    kind: A.ActivityKind.ValueType = A.ACTIVITY_KIND_CALL,
+    title: str = "Ask about the table",
+) -> events_pb2.ActivityCompleted:
+    outcome = (
+        A.CALL_OUTCOME_LEFT_MESSAGE if kind == A.ACTIVITY_KIND_CALL else A.CALL_OUTCOME_UNSPECIFIED
+    )
+    done_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    return events_pb2.ActivityCompleted(
+        activity=A.Activity(
+            id=str(uuid.uuid4()),
+            kind=kind,
+            subject_kind=A.SUBJECT_KIND_CUSTOMER,
+            subject_id=customer_id,
+            customer_id=customer_id,
+            title=title,
+            owner_id="rep-1",
+            state=A.ACTIVITY_STATE_DONE,
+            done=True,
+            done_at=timestamp(done_at),
+            outcome=outcome,
+            outcome_note="Will call back Monday",
+            version=2,
+        ),
+        customer_id=customer_id,
+        outcome=outcome,
+        version=2,
+        actor=common_pb2.Actor(subject="rep-1", kind=common_pb2.ACTOR_KIND_STAFF),
+    )
+
+
+def timeline(
+    stub: customer_pb2_grpc.CustomerServiceStub, customer_id: str
+) -> list[customer_pb2.Interaction]:
+    response = stub.ListInteractions(
+        customer_pb2.ListInteractionsRequest(customer_id=customer_id),
+        timeout=5,
+        wait_for_ready=True,
+    )
+    return list(response.interactions)
+
+
+def test_a_completed_activity_is_on_the_timeline_once_however_often_delivered(
+    stub: customer_pb2_grpc.CustomerServiceStub, publisher: EventPublisher
+) -> None:
+    customer = stub.CreateCustomer(
+        customer_pb2.CreateCustomerRequest(
+            customer=customer_pb2.Customer(name="Ada Lovelace", email="ada@example.com")
+        ),
+        timeout=10,
+        wait_for_ready=True,
+    )
+    call = completed(customer.id)
+    envelope = publisher.publish(call, subject=call.activity.id)
+    publisher.publish_envelope(envelope)  # a redelivery of the same event
+    publisher.publish(call, subject=call.activity.id)  # the same completion as another event
+    # one consumer takes the queue in order: once the meeting is on, the call's three are done
+    meeting = completed(customer.id, kind=A.ACTIVITY_KIND_MEETING, title="Showroom visit")
+    publisher.publish(meeting, subject=meeting.activity.id)
+
+    wait_until(
+        lambda: len(timeline(stub, customer.id)) == 2,
+        timeout=WAIT_SECONDS,
+        what="the call and the meeting on the timeline",
+    )
+    by_id = {i.id: i for i in timeline(stub, customer.id)}
+    assert set(by_id) == {call.activity.id, meeting.activity.id}
+    logged = by_id[call.activity.id]
+    assert logged.channel == customer_pb2.INTERACTION_CHANNEL_PHONE
+    assert logged.summary == "Call (left message): Ask about the table. Will call back Monday"
+    assert logged.occurred_at == call.activity.done_at
+    assert (logged.actor.subject, logged.actor.kind) == ("rep-1", common_pb2.ACTOR_KIND_STAFF)
+    assert by_id[meeting.activity.id].channel == customer_pb2.INTERACTION_CHANNEL_MEETING
+
+
+def test_an_activity_of_no_known_customer_is_acked_and_recorded_nowhere(
+    stub: customer_pb2_grpc.CustomerServiceStub, publisher: EventPublisher
+) -> None:
+    customer = stub.CreateCustomer(
+        customer_pb2.CreateCustomerRequest(
+            customer=customer_pb2.Customer(name="Grace Hopper", email="grace@example.com")
+        ),
+        timeout=10,
+        wait_for_ready=True,
+    )
+    stranger = completed(str(uuid.uuid4()))
+    publisher.publish(stranger, subject=stranger.activity.id)
+    task = completed(customer.id, kind=A.ACTIVITY_KIND_TASK, title="Send the swatches")
+    publisher.publish(task, subject=task.activity.id)
+
+    wait_until(
+        lambda: len(timeline(stub, customer.id)) == 1,
+        timeout=WAIT_SECONDS,
+        what="the task after the stranger's call",
+    )
+    [logged] = timeline(stub, customer.id)
+    assert logged.channel == customer_pb2.INTERACTION_CHANNEL_TASK
+    assert logged.summary == "Task: Send the swatches. Will call back Monday"

@@ -1,0 +1,104 @@
+"""The sales consumer against real RabbitMQ and the database: marketing's LeadCaptured makes
+one lead however often it arrives (the same event twice, or the same capture in a new event),
+and the customer service's CustomerMerged moves converted leads to the survivor."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from crm_platform.consumer import EventConsumer
+from crm_platform.testing.processes import wait_until
+from crm_proto.crm.common.v1 import common_pb2
+from crm_proto.crm.customer.v1 import customer_pb2
+from crm_proto.crm.customer.v1 import events_pb2 as customer_events
+from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
+from crm_sales.adapters import orm
+from crm_sales.entrypoints.consumer import HANDLERS
+from sqlalchemy import Engine
+
+from tests.analytics.integration.harness import EventPublisher
+from tests.sales.integration.conftest import unit_of_work
+
+WAIT = 15.0
+MARKETING = common_pb2.Actor(subject="marketing", kind=common_pb2.ACTOR_KIND_SERVICE)
+
+
+@pytest.fixture
+def publisher(amqp_url: str) -> Iterator[EventPublisher]:
+    publisher = EventPublisher(amqp_url, HANDLERS.subscription, source="marketing")
+    yield publisher
+    publisher.close()
+
+
+@pytest.fixture
+def consumer(amqp_url: str, engine: Engine, publisher: EventPublisher) -> Iterator[EventConsumer]:
+    running = EventConsumer(
+        amqp_url, HANDLERS.subscription, HANDLERS.handlers, unit_of_work(engine)
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=running.run, args=(stop,), daemon=True)
+    thread.start()
+    yield running
+    stop.set()
+    thread.join(timeout=20)
+
+
+def leads_rows(engine: Engine) -> list[sa.Row]:  # type: ignore[type-arg]
+    with engine.connect() as connection:
+        return list(connection.execute(sa.select(orm.leads).order_by(orm.leads.c.created_at)))
+
+
+def inbox_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT count(*) FROM inbox")).scalar_one())
+
+
+def captured(lead_id: str, email: str = "wang@acme.cn") -> marketing_events.LeadCaptured:
+    return marketing_events.LeadCaptured(
+        lead_id=lead_id, campaign_id="spring-fair", form_id="contact-us", name="Wang Fang",
+        company="Acme", email=email, region="south", company_size="medium",
+        consent_email=True, version=1, actor=MARKETING,
+    )  # fmt: skip
+
+
+def test_a_captured_lead_appears_once_however_often_it_is_delivered(
+    consumer: EventConsumer, publisher: EventPublisher, engine: Engine
+) -> None:
+    capture_id = str(uuid.uuid4())
+    envelope = publisher.publish(captured(capture_id), subject=capture_id)
+    publisher.publish_envelope(envelope)  # the same event again
+    publisher.publish(
+        captured(capture_id, email="other@acme.cn"), subject=capture_id
+    )  # same capture
+    wait_until(lambda: inbox_count(engine) == 2, timeout=WAIT, what="both events applied")
+    (row,) = leads_rows(engine)
+    assert (row.source, row.status, str(row.capture_id)) == ("campaign", "new", capture_id)
+    assert row.document["campaign_id"] == "spring-fair"
+    assert row.document["contact"]["company_size"] == "medium"
+    assert row.document["tags"] == ["consent:email"]
+    assert row.document["score"] > 0
+
+
+def test_a_customer_merge_moves_converted_leads_to_the_survivor(
+    consumer: EventConsumer, publisher: EventPublisher, engine: Engine
+) -> None:
+    merged, survivor, lead_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    publisher.publish(captured(str(lead_id)), subject=str(lead_id))
+    wait_until(lambda: len(leads_rows(engine)) == 1, timeout=WAIT, what="the lead")
+    with engine.begin() as connection:  # as conversion left it
+        connection.execute(sa.update(orm.leads).values(customer_id=merged, status="converted"))
+    publisher.publish(
+        customer_events.CustomerMerged(
+            survivor=customer_pb2.Customer(id=str(survivor)), merged_id=str(merged), version=3,
+            merged_version=2, actor=MARKETING,
+        ),
+        subject=str(survivor),
+    )  # fmt: skip
+    wait_until(
+        lambda: leads_rows(engine)[0].customer_id == survivor, timeout=WAIT, what="the relink"
+    )
+    assert leads_rows(engine)[0].version == 2
