@@ -208,6 +208,28 @@ ORDER_STEPS = (
 )  # fmt: skip
 
 
+_LEAD = "/sales/leads/{id}"
+_DEAL = "/sales/opportunities/{id}"
+# a lead captured to a won deal, as a sales team works it (all as staff): capture, assign,
+# qualify, convert (a customer found or created in the customer service, and an opportunity),
+# move to the proposal stage, win
+PIPELINE_STEPS = (
+    WorkflowStep("capture", "/sales/leads",
+                 {"source": "web", "contact": {"name": "Bench Lead {unique}",
+                                               "email": "lead-{unique}@bench.example.com",
+                                               "company": "Bench {unique}"}},
+                 status=201, keep="id"),
+    WorkflowStep("assign", f"{_LEAD}/assign", {"owner_id": "bench-rep"}),
+    WorkflowStep("qualify", f"{_LEAD}/qualify", {}),
+    WorkflowStep("convert", f"{_LEAD}/convert",
+                 {"opportunity_title": "Autumn catalogue",
+                  "amount": {"currency_code": "CNY", "amount": "12000.00"}},
+                 keep="opportunity_id"),
+    WorkflowStep("stage", f"{_DEAL}/stage", {"stage": "proposal"}),
+    WorkflowStep("win", f"{_DEAL}/win", {}),
+)  # fmt: skip
+
+
 @dataclass
 class HttpWorkload:
     """GET one of `ids` (`path` has {id}), POST generated customers, walk list pages, log in

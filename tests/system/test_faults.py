@@ -161,12 +161,13 @@ def test_a_relay_killed_between_publishing_and_marking_republishes_and_nothing_d
 def test_a_sales_relay_killed_between_publishing_and_marking_republishes_and_nothing_doubles(
     system: System,
 ) -> None:
-    """The order workflow's events too: each reaches the consumer once, however often the
-    relay publishes it."""
+    """Every part of sales too (orders, leads, opportunities, activities): each event reaches
+    the consumer once, however often the relay publishes it."""
     system.run("sales-api", "sales", "api")
     start(system, customer=("customer", "api"), analytics=("analytics", "all"))
     with httpx.Client(base_url=system.stack.api, headers=system.stack.headers(), timeout=10) as api:
-        orders = [place_and_confirm(api, n) for n in range(12)]  # 24 events wait in the outbox
+        # 5 events each wait in the outbox: placed, confirmed, lead, opportunity, activity
+        orders = [place_and_confirm(api, n) for n in range(12)]
         halted = system.run("halted-relay", "sales", "relay", env={HALT_BEFORE_MARKING: "1"})
 
         def published_not_marked() -> set[str]:
@@ -194,7 +195,7 @@ def test_a_sales_relay_killed_between_publishing_and_marking_republishes_and_not
             what=f"{len(republished)} duplicates absorbed by the inbox",
         )
 
-        assert len(outbox_events(system, "sales")) == 2 * len(orders)
+        assert len(outbox_events(system, "sales")) == 5 * len(orders)
         for order_id in orders:
             order = api.get(f"/api/v1/sales/orders/{order_id}").json()
             assert (order["state"], order["version"]) == ("confirmed", 2)
@@ -213,6 +214,20 @@ def place_and_confirm(api: httpx.Client, n: int) -> str:
     order_id: str = placed.json()["id"]
     confirmed = api.post(f"/api/v1/sales/orders/{order_id}/confirm", json={})
     assert confirmed.status_code == 200, confirmed.text
+    lead = api.post(
+        "/api/v1/sales/leads",
+        json={"source": "phone", "contact": {"name": f"Lead {n}", "phone": f"+8613800{n:06d}"}},
+    )
+    deal = api.post(
+        "/api/v1/sales/opportunities",
+        json={"customer_id": customer.json()["id"], "title": f"Deal {n}"},
+    )
+    call = api.post(
+        "/api/v1/sales/activities",
+        json={"kind": "call", "subject_kind": "order", "subject_id": order_id,
+              "title": f"Call about order {n}", "due_at": "2030-01-01T09:00:00Z"},
+    )  # fmt: skip
+    assert [r.status_code for r in (lead, deal, call)] == [201, 201, 201], call.text
     return order_id
 
 
