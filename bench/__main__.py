@@ -4,8 +4,8 @@ production), and write bench/results/latest.json and latest.md.
 
 BENCH_SCALE=small finishes in a few minutes (its report goes to latest-small.*); the full run
 (the default) imports 1,000,000 customers. BENCH_ONLY=read,write,... runs some of the
-scenarios read, write, token, relay, latency, order, pipeline and scale; BENCH_REDIS_URL names another Redis
-(default redis://127.0.0.1:6379/15).
+scenarios read, write, token, relay, latency, order, pipeline and scale; BENCH_REDIS_URL names
+another Redis (default redis://127.0.0.1:6379/15).
 """
 
 from __future__ import annotations

@@ -169,7 +169,11 @@ def render() -> dict[Path, str]:
         Path("deploy/k8s/overlays/prod/databases.yaml"): fill("k8s/prod-databases.yaml"),
     }
     for spec in registry.SERVICES:
-        manifests = SERVICE_MANIFESTS + (DATABASE_MANIFESTS if spec.database else ())
+        manifests = (
+            SERVICE_MANIFESTS
+            + (DATABASE_MANIFESTS if spec.database else ())
+            + (("cronjobs",) if spec.schedules else ())
+        )
         for manifest in manifests:
             template = f"k8s/service/{manifest}.yaml"
             files[BASE / spec.name / f"{manifest}.yaml"] = fill(template, spec=spec)

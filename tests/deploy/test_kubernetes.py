@@ -4,6 +4,7 @@ service its Deployment, Service, PodDisruptionBudget, NetworkPolicy and migratio
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ def test_containers_have_requests_and_limits(overlay: str) -> None:
 def test_long_running_containers_have_probes(overlay: str) -> None:
     problems = []
     for obj, template in workloads(render(overlay)):
-        if obj["kind"] == "Job":
+        if obj["kind"] in ("Job", "CronJob"):  # they run to completion
             continue
         for container in template["spec"]["containers"]:
             for probe in ("readinessProbe", "livenessProbe"):
@@ -493,3 +494,29 @@ def test_network_policies_follow_the_calls_of_the_registry(overlay: str) -> None
                 verb = "reaches" if allowed else "cannot reach"
                 wrong.append(f"{caller.name} {verb} {callee.name}:{callee.port}")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_scheduled_commands_are_cronjobs_of_the_services_commands(overlay: str) -> None:
+    """Each schedule of the registry runs its service's own command in its image, one run at a
+    time, with the database of the service (as its migration Job); sales rebuilds its win
+    models nightly."""
+    objects = render(overlay)
+    scheduled = {(s.name, x.command): x for s in SPECS.values() for x in s.schedules}
+    assert ("sales", "rebuild-win-models") in scheduled
+    for (service, command), schedule in scheduled.items():
+        job = named(objects, "CronJob", f"{service}-{command}")
+        assert job is not None, f"no CronJob {service}-{command}"
+        assert (job["spec"]["schedule"], job["spec"]["concurrencyPolicy"]) == (
+            schedule.cron,
+            "Forbid",
+        )
+        template = job["spec"]["jobTemplate"]["spec"]["template"]
+        container = template["spec"]["containers"][0]
+        deployment = named(objects, "Deployment", service)
+        assert deployment is not None
+        server = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert (container["args"], container["image"]) == ([command], server["image"])
+        assert template["metadata"]["labels"]["crm.guanxi.io/service"] == service
+        declared = importlib.import_module(f"crm_{service}.bootstrap").SERVICE.all_commands()
+        assert command in declared, f"crm-{service} has no command {command}"

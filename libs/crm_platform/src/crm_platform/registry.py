@@ -28,6 +28,16 @@ class SecretSetting:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A command of a service (`crm-<service> <command>`) run on a schedule: a Kubernetes
+    CronJob in the service's image."""
+
+    command: str
+    cron: str  # UTC
+    summary: str
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     port: int  # gRPC; HTTP for the gateway
@@ -41,6 +51,7 @@ class ServiceSpec:
     # services whose gRPC or HTTP it calls (network policies, gRPC targets)
     calls: tuple[str, ...] = ()
     secrets: tuple[SecretSetting, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
     max_replicas: int = 10  # the production autoscaler's ceiling
     database_storage: str = "20Gi"  # the production database's volume
     summary: str = ""
@@ -71,7 +82,14 @@ SERVICES: tuple[ServiceSpec, ...] = (
         # the customer an order is for must exist and not be blacklisted; marketing's captured
         # leads become leads, and a customer merge moves their leads to the survivor
         consumes=True, calls=("identity", "customer"),
-        summary="orders through the agency's workflow, contracts and payment milestones",
+        # every won or lost deal updates its team's win model; the nightly run counts them anew
+        schedules=(
+            Schedule("rebuild-win-models", "0 2 * * *",
+                     "the win models counted anew from every won and lost opportunity"),
+        ),
+        summary="leads to cash: teams, leads and scoring, opportunities, activities, quotes, "
+        "orders through the agency's workflow with contracts and payment milestones, expenses, "
+        "targets and scorecards",
     ),
     ServiceSpec(
         "analytics", 50056, 9106, database=True, roles=("api", "consumer"), consumes=True,
