@@ -1,12 +1,14 @@
 """The sales consumer against real RabbitMQ and the database: marketing's LeadCaptured makes
 one lead however often it arrives (the same event twice, or the same capture in a new event),
-and the customer service's CustomerMerged moves converted leads to the survivor."""
+and the customer service's CustomerMerged moves the merged customer's converted leads,
+opportunities and orders to the survivor."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -17,14 +19,20 @@ from crm_proto.crm.customer.v1 import customer_pb2
 from crm_proto.crm.customer.v1 import events_pb2 as customer_events
 from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
 from crm_sales.adapters import orm
+from crm_sales.domain.opportunities import Opportunity, PipelineStages
+from crm_sales.domain.orders import Order
+from crm_sales.domain.values import Actor, ActorKind
 from crm_sales.entrypoints.consumer import HANDLERS
 from sqlalchemy import Engine
 
 from tests.analytics.integration.harness import EventPublisher
+from tests.customer.integration.support import outbox_events
 from tests.sales.integration.conftest import unit_of_work
 
 WAIT = 15.0
 MARKETING = common_pb2.Actor(subject="marketing", kind=common_pb2.ACTOR_KIND_SERVICE)
+REP = Actor("rep-1", ActorKind.STAFF, frozenset({"sales_rep"}))
+MERGED_RECORDS = (orm.leads, orm.opportunities, orm.orders)
 
 
 @pytest.fixture
@@ -50,6 +58,22 @@ def consumer(amqp_url: str, engine: Engine, publisher: EventPublisher) -> Iterat
 def leads_rows(engine: Engine) -> list[sa.Row]:  # type: ignore[type-arg]
     with engine.connect() as connection:
         return list(connection.execute(sa.select(orm.leads).order_by(orm.leads.c.created_at)))
+
+
+def deal(customer_id: uuid.UUID) -> Opportunity:
+    return Opportunity.open(
+        id=uuid.uuid4(), title="Showroom", customer_id=customer_id, owner_id="rep-1",
+        team_id=None, partner_id=None, lead_id=None, amount=None, expected_close=None,
+        source="web", region="south", tags=frozenset(), email="", phone="", actor=REP,
+        now=datetime.now(UTC), stages=PipelineStages.DEFAULT,
+    )  # fmt: skip
+
+
+def order_for(customer_id: uuid.UUID) -> Order:
+    return Order.place(
+        id=uuid.uuid4(), customer_id=customer_id, title="Catalogue", description="",
+        owner_id="rep-1", actor=REP, now=datetime.now(UTC),
+    )  # fmt: skip
 
 
 def inbox_count(engine: Engine) -> int:
@@ -83,7 +107,7 @@ def test_a_captured_lead_appears_once_however_often_it_is_delivered(
     assert row.document["score"] > 0
 
 
-def test_a_customer_merge_moves_converted_leads_to_the_survivor(
+def test_a_customer_merge_moves_its_leads_opportunities_and_orders_to_the_survivor(
     consumer: EventConsumer, publisher: EventPublisher, engine: Engine
 ) -> None:
     merged, survivor, lead_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -91,6 +115,10 @@ def test_a_customer_merge_moves_converted_leads_to_the_survivor(
     wait_until(lambda: len(leads_rows(engine)) == 1, timeout=WAIT, what="the lead")
     with engine.begin() as connection:  # as conversion left it
         connection.execute(sa.update(orm.leads).values(customer_id=merged, status="converted"))
+    with unit_of_work(engine)() as uow:  # the merged customer's deal and order
+        uow.opportunities.add(deal(merged))
+        uow.orders.add(order_for(merged))
+        uow.commit()
     publisher.publish(
         customer_events.CustomerMerged(
             survivor=customer_pb2.Customer(id=str(survivor)), merged_id=str(merged), version=3,
@@ -98,7 +126,21 @@ def test_a_customer_merge_moves_converted_leads_to_the_survivor(
         ),
         subject=str(survivor),
     )  # fmt: skip
+
+    def customers_of(table: sa.Table) -> list[uuid.UUID]:
+        with engine.connect() as connection:
+            return list(connection.execute(sa.select(table.c.customer_id)).scalars())
+
     wait_until(
-        lambda: leads_rows(engine)[0].customer_id == survivor, timeout=WAIT, what="the relink"
+        lambda: all(
+            customers_of(table) == [survivor]
+            for table in (orm.leads, orm.opportunities, orm.orders)
+        ),
+        timeout=WAIT,
+        what="the relink of the lead, the deal and the order",
     )
     assert leads_rows(engine)[0].version == 2
+    changed = [e.message for e in outbox_events(engine) if e.type.endswith("OrderCustomerChanged")]
+    assert [(m.order.customer_id, m.previous_customer_id) for m in changed] == [  # type: ignore[attr-defined]
+        (str(survivor), str(merged))
+    ]

@@ -255,9 +255,9 @@ def test_leads_of_a_merged_customer_point_at_the_survivor() -> None:
     converted = lead_handlers.convert(REP, lead.id, 0, title="", amount=None, expected_close=None)
     survivor = uuid4()
     with FakeUnitOfWork(store) as uow:
-        assert (
-            lead_handlers.customer_merged_in(uow, MARKETING, converted.customer.id, survivor) == 1
-        )
+        (moved,) = uow.leads.of_customer(converted.customer.id)
+        moved.relink_customer(MARKETING, NOW, survivor)
+        uow.leads.save(moved)
         uow.commit()
     assert store.leads[lead.id].customer_id == survivor
 

@@ -53,6 +53,13 @@ def to_message(event: object, actor: common_pb2.Actor) -> Message:
                 version=order.version,
                 actor=actor,
             )
+        case events.OrderCustomerChanged(order=order):
+            return events_pb2.OrderCustomerChanged(
+                order=snapshot_to_proto(order),
+                previous_customer_id=str(event.previous_customer_id),
+                version=order.version,
+                actor=actor,
+            )
         case events.PaymentMilestonePaid():
             return events_pb2.PaymentMilestonePaid(
                 order_id=str(event.order_id),

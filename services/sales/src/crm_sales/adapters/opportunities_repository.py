@@ -53,6 +53,10 @@ class SqlOpportunityRepository:
         row = self.session.execute(sa.select(_table).where(_table.c.id == opportunity_id)).first()
         return None if row is None else self._loaded_opportunity(row)
 
+    def of_customer(self, customer_id: UUID) -> list[Opportunity]:
+        rows = self.session.execute(sa.select(_table).where(_table.c.customer_id == customer_id))
+        return [self._loaded_opportunity(row) for row in rows]
+
     def add(self, opportunity: Opportunity) -> None:
         self.session.execute(sa.insert(_table).values(_values(opportunity)))
         self._loaded[opportunity.id] = opportunity.version

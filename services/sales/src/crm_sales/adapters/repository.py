@@ -32,6 +32,10 @@ class SqlOrderRepository:
         row = self.session.execute(sa.select(orders).where(orders.c.id == order_id)).first()
         return None if row is None else self._loaded_order(row)
 
+    def of_customer(self, customer_id: UUID) -> list[Order]:
+        rows = self.session.execute(sa.select(orders).where(orders.c.customer_id == customer_id))
+        return [self._loaded_order(row) for row in rows]
+
     def add(self, order: Order) -> None:
         self.session.execute(sa.insert(orders).values(_values(order)))
         self._loaded[order.id] = order.version

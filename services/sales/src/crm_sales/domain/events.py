@@ -110,6 +110,21 @@ class OrderPartnerAssigned:
 
 
 @dataclass(frozen=True)
+class OrderCustomerChanged:
+    order: OrderSnapshot  # its customer_id: the survivor of a customer merge
+    previous_customer_id: UUID
+    actor: Actor
+
+    @property
+    def subject_id(self) -> UUID:
+        return self.order.id
+
+    @property
+    def version(self) -> int:
+        return self.order.version
+
+
+@dataclass(frozen=True)
 class PaymentMilestonePaid:
     order_id: UUID
     version: int
@@ -144,6 +159,7 @@ DomainEvent = (
     | OrderStepTaken
     | OrderCancelled
     | OrderPartnerAssigned
+    | OrderCustomerChanged
     | PaymentMilestonePaid
     | OrderPaid
 )

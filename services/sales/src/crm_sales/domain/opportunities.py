@@ -541,6 +541,15 @@ class Opportunity:
             phone_quality=phone_quality(phone),
         )
 
+    def relink_customer(self, actor: Actor, now: datetime, survivor_id: UUID) -> None:
+        """Its customer was merged into `survivor_id` (whoever merged them: no check of the
+        actor); open or closed, the deal is the survivor's now."""
+        if self.customer_id == survivor_id:
+            return
+        self.customer_id = survivor_id
+        self._touch(now)
+        self._events.append(OpportunityUpdated(self.snapshot(), actor))
+
     def snapshot(self) -> OpportunitySnapshot:
         return OpportunitySnapshot(
             id=self.id,

@@ -310,6 +310,15 @@ class Order:
         self._touch(now)
         self._events.append(domain_events.OrderPartnerAssigned(self.snapshot(), previous, actor))
 
+    def relink_customer(self, actor: Actor, now: datetime, survivor_id: UUID) -> None:
+        """Its customer was merged into `survivor_id` (whoever merged them: no check of the
+        actor): in whatever state, the order is the survivor's now."""
+        if self.customer_id == survivor_id:
+            return
+        previous, self.customer_id = self.customer_id, survivor_id
+        self._touch(now)
+        self._events.append(domain_events.OrderCustomerChanged(self.snapshot(), previous, actor))
+
     # -- queries --------------------------------------------------------------------------------
 
     def allowed_steps(self, actor: Actor) -> list[OrderStep]:

@@ -3,12 +3,13 @@
 - marketing's LeadCaptured makes a lead (source campaign, or web without a campaign), merged
   into an open lead with its email or phone, assigned by the teams' rules; its lead_id makes a
   redelivery answer the lead it made, and the chassis's inbox drops a redelivered event;
-- the customer service's CustomerMerged points the leads converted into the merged customer
-  at the survivor.
+- the customer service's CustomerMerged makes the merged customer's converted leads,
+  opportunities and orders the survivor's.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 from crm_platform.consumer import EventHandlers
@@ -17,13 +18,15 @@ from crm_proto.crm.customer.v1 import events_pb2 as customer_events
 from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
 
 from crm_sales.adapters.messages import ACTOR_KINDS
+from crm_sales.adapters.unit_of_work import SqlUnitOfWork
 from crm_sales.config import SERVICE_NAME
 from crm_sales.domain.leads import Contact
 from crm_sales.domain.teams import CompanySize, LeadSource
 from crm_sales.domain.values import Actor
-from crm_sales.service_layer.leads import LeadHandlers, LeadUnitOfWork
+from crm_sales.service_layer.customer_merges import move_to_survivor
+from crm_sales.service_layer.leads import LeadHandlers
 
-HANDLERS = EventHandlers[LeadUnitOfWork](SERVICE_NAME)
+HANDLERS = EventHandlers[SqlUnitOfWork](SERVICE_NAME)
 CONSENTS = (
     ("consent_email", "consent:email"),
     ("consent_sms", "consent:sms"),
@@ -38,7 +41,7 @@ def _actor(message: marketing_events.LeadCaptured | customer_events.CustomerMerg
 
 
 def _lead_captured(
-    uow: LeadUnitOfWork, message: marketing_events.LeadCaptured, event: Event
+    uow: SqlUnitOfWork, message: marketing_events.LeadCaptured, event: Event
 ) -> None:
     size = message.company_size.strip().lower()
     LeadHandlers(uow_factory=lambda: uow).create_in(
@@ -63,10 +66,10 @@ def _lead_captured(
 
 
 def _customer_merged(
-    uow: LeadUnitOfWork, message: customer_events.CustomerMerged, event: Event
+    uow: SqlUnitOfWork, message: customer_events.CustomerMerged, event: Event
 ) -> None:
-    LeadHandlers(uow_factory=lambda: uow).customer_merged_in(
-        uow, _actor(message), UUID(message.merged_id), UUID(message.survivor.id)
+    move_to_survivor(
+        uow, _actor(message), datetime.now(UTC), UUID(message.merged_id), UUID(message.survivor.id)
     )
 
 

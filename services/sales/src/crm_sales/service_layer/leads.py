@@ -359,18 +359,6 @@ class LeadHandlers:
             uow.commit()
         return Conversion(lead, customer, opportunity.id)
 
-    def customer_merged_in(
-        self, uow: LeadUnitOfWork, actor: Actor, merged_id: UUID, survivor_id: UUID
-    ) -> int:
-        """Leads converted into the merged customer now point at the survivor (in the
-        consumer's unit of work); how many moved."""
-        now = self.clock()
-        moved = uow.leads.of_customer(merged_id)
-        for lead in moved:
-            lead.relink_customer(actor, now, survivor_id)
-            uow.leads.save(lead)
-        return len(moved)
-
     def _assign_by_rules(
         self, uow: LeadUnitOfWork, lead: Lead, actor: Actor, now: datetime
     ) -> None:
