@@ -37,7 +37,9 @@ class OrderSnapshot:
 
 
 @dataclass(frozen=True)
-class OrderPlaced:
+class OrderEvent:
+    """An event about the order as it stands after the change: its snapshot, the subject."""
+
     order: OrderSnapshot
 
     @property
@@ -54,74 +56,39 @@ class OrderPlaced:
 
 
 @dataclass(frozen=True)
-class OrderStepTaken:
-    order: OrderSnapshot
+class OrderPlaced(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class OrderStepTaken(OrderEvent):
     step: OrderStep
     from_state: OrderState
     to_state: OrderState
     actor: Actor
     note: str | None
 
-    @property
-    def order_id(self) -> UUID:
-        return self.order.id
-
-    @property
-    def subject_id(self) -> UUID:
-        return self.order.id
-
-    @property
-    def version(self) -> int:
-        return self.order.version
-
 
 @dataclass(frozen=True)
-class OrderCancelled:
-    order: OrderSnapshot
+class OrderCancelled(OrderEvent):
     reason: str
     actor: Actor
 
-    @property
-    def order_id(self) -> UUID:
-        return self.order.id
-
-    @property
-    def subject_id(self) -> UUID:
-        return self.order.id
-
-    @property
-    def version(self) -> int:
-        return self.order.version
-
 
 @dataclass(frozen=True)
-class OrderPartnerAssigned:
-    order: OrderSnapshot  # its partner_id: the partner now (None: taken back)
+class OrderPartnerAssigned(OrderEvent):
+    """The snapshot's partner_id: the partner now (None: taken back)."""
+
     previous_partner_id: UUID | None
     actor: Actor
 
-    @property
-    def subject_id(self) -> UUID:
-        return self.order.id
-
-    @property
-    def version(self) -> int:
-        return self.order.version
-
 
 @dataclass(frozen=True)
-class OrderCustomerChanged:
-    order: OrderSnapshot  # its customer_id: the survivor of a customer merge
+class OrderCustomerChanged(OrderEvent):
+    """The snapshot's customer_id: the survivor of a customer merge."""
+
     previous_customer_id: UUID
     actor: Actor
-
-    @property
-    def subject_id(self) -> UUID:
-        return self.order.id
-
-    @property
-    def version(self) -> int:
-        return self.order.version
 
 
 @dataclass(frozen=True)
