@@ -3,12 +3,15 @@ the broker only in the roles that use it, and asks them instead of connecting.""
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from pathlib import Path
 
 import pytest
 from crm_platform.auth import Policy
 from crm_platform.consumer import EventHandlers
-from crm_platform.service import Service
+from crm_platform import registry
+from crm_platform.service import Service, Wiring, Worker
 from crm_platform.settings import ServiceSettings
 from crm_platform.uow import UnitOfWork
 
@@ -74,3 +77,33 @@ def test_rebuild_is_offered_to_a_consumer_whose_read_model_can_be_cleared() -> N
         ).all_commands()
     )
     assert "rebuild" not in declaration("analytics", consumer=table).all_commands()
+
+
+def test_a_role_of_the_services_own_is_its_worker_with_the_workers_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_jobs = dataclasses.replace(registry.service("sales"), roles=("api", "jobs"))
+    monkeypatch.setattr(registry, "SERVICES", (with_jobs,))
+    ran: list[threading.Event] = []
+
+    def jobs(wiring: Wiring[ServiceSettings, UnitOfWork]) -> Worker:
+        return Worker(run=ran.append, checks={"mail server": lambda: None})
+
+    app = declaration("sales", workers={"jobs": jobs}).build(settings("sales", tmp_path))
+    app.roles["jobs"](stop := threading.Event())
+    app.require_for(["jobs"])
+
+    assert set(app.roles) == {"api", "jobs"}
+    assert ran == [stop]
+    assert set(app.readiness.checks) == {"database", "mail server"}
+    app.on_stop[0]()
+
+
+def test_a_role_neither_the_chassis_nor_the_service_has_stops_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_jobs = dataclasses.replace(registry.service("sales"), roles=("api", "jobs"))
+    monkeypatch.setattr(registry, "SERVICES", (with_jobs,))
+
+    with pytest.raises(ValueError, match="no jobs role"):
+        declaration("sales").build(settings("sales", tmp_path))

@@ -67,6 +67,16 @@ def unit_of_work_factory(
 
 
 @dataclass(frozen=True)
+class Worker:
+    """A role of a service's own, beyond api, relay and consumer (a mail listener, a loop that
+    sends or evaluates clocks): `run` until the stop event is set; `checks` are the dependencies
+    its readiness reports (name -> a check that raises while the dependency is away)."""
+
+    run: Role
+    checks: Mapping[str, Callable[[], None]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Service(Generic[S, U]):
     name: str  # as in the registry
     migrations: Path
@@ -87,6 +97,8 @@ class Service(Generic[S, U]):
     keys: Callable[[Wiring[S, U]], KeySource] | None = None
     # run once when the api role starts, before it serves (identity: its first signing key)
     prepare: Callable[[Wiring[S, U]], None] | None = None
+    # the service's own roles by their registry name, built when the process starts
+    workers: Mapping[str, Callable[[Wiring[S, U]], Worker]] = field(default_factory=dict)
 
     @property
     def spec(self) -> registry.ServiceSpec:
@@ -117,6 +129,9 @@ class Service(Generic[S, U]):
                     wiring.unit_of_work,
                 )
                 roles[role], role_checks[role] = consumer.run, {"broker": consumer.link.check}
+            elif role in self.workers:
+                worker = self.workers[role](wiring)
+                roles[role], role_checks[role] = worker.run, dict(worker.checks)
             else:
                 raise ValueError(f"{self.name}: the chassis has no {role} role")
         return ServiceApp(settings, roles, readiness, [engine.dispose], role_checks)
