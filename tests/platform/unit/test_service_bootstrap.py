@@ -8,9 +8,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from crm_platform import registry
 from crm_platform.auth import Policy
 from crm_platform.consumer import EventHandlers
-from crm_platform import registry
 from crm_platform.service import Service, Wiring, Worker
 from crm_platform.settings import ServiceSettings
 from crm_platform.uow import UnitOfWork
