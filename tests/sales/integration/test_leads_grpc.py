@@ -323,3 +323,27 @@ def test_concurrent_captures_keep_the_rotation_and_the_quotas(
     with ThreadPoolExecutor(4) as pool:
         owners = [owner for batch in pool.map(capture_many, range(4)) for owner in batch]
     assert Counter(owners) == {"rep-a": 4, "rep-b": 4, "rep-c": 4, "": 4}
+
+
+def test_a_contact_changed_to_another_open_leads_is_refused_with_its_id(
+    leads: leads_pb2_grpc.LeadServiceStub, engine: Engine
+) -> None:
+    first = capture(leads, email="li@acme.cn")
+    other = capture(leads, name="Zhang Min", email="zhang@acme.cn")
+    request = L.UpdateLeadRequest(
+        id=other.id,
+        update_mask=FieldMask(paths=["contact"]),
+        contact=L.LeadContact(name="Zhang Min", email="Li@Acme.cn"),
+    )
+
+    details = refused(leads.UpdateLead, ADMIN, request)
+
+    assert details.code == grpc.StatusCode.ALREADY_EXISTS
+    assert details.existing_id == first.id
+    with engine.connect() as connection:
+        emails = connection.execute(
+            sa.select(orm.leads.c.email_key).order_by(orm.leads.c.created_at)
+        ).scalars()
+        assert list(emails) == ["li@acme.cn", "zhang@acme.cn"]
+    updated = [e for e in outbox_events(engine) if isinstance(e.message, events_pb2.LeadUpdated)]
+    assert updated == []

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
 from collections import Counter
@@ -40,11 +41,17 @@ class FakeLeads:
         lead_id = self.store.captures.get(capture_id)
         return None if lead_id is None else self.get(lead_id)
 
-    def open_duplicate(self, email_key: str, phone_key: str) -> Lead | None:
+    def open_duplicate(
+        self, email_key: str, phone_key: str, besides: UUID | None = None
+    ) -> Lead | None:
         for lead in sorted(self.store.leads.values(), key=lambda lead: lead.created_at):
-            if lead.status in OPEN and (
-                (email_key and lead.email_key == email_key)
-                or (phone_key and lead.phone_key == phone_key)
+            if (
+                lead.id != besides
+                and lead.status in OPEN
+                and (
+                    (email_key and lead.email_key == email_key)
+                    or (phone_key and lead.phone_key == phone_key)
+                )
             ):
                 return self.get(lead.id)
         return None
@@ -211,6 +218,9 @@ class FakeUnitOfWork:
 
     def __exit__(self, *exc: Any) -> None:
         pass
+
+    def savepoint(self) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
 
     def loaded(self, lead: Lead | None) -> Lead | None:
         if lead is None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -19,6 +20,11 @@ class Transaction(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A part of the transaction that may fail alone: when it raises, its changes are
+        undone and the transaction goes on."""
+        ...
 
     def commit(self) -> None:
         """Commit the changes with the events of every aggregate the repositories saw."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -123,6 +124,12 @@ class UnitOfWork:
         self.session.execute(insert(outbox).values(row))
         self._emitted += 1
         return str(row["event_id"])
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A part of the transaction that may fail alone: when it raises, what it changed is
+        undone and the rest of the transaction goes on (a unique index lost to a concurrent
+        writer, say)."""
+        return self.session.begin_nested()
 
     def commit(self) -> None:
         self._publish_events()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_sales.adapters.orm import (
+    OPEN_LEAD_CONTACT_INDEXES,
     activities,
     assignment_cursors,
     lead_assignments,
@@ -26,15 +27,31 @@ from crm_sales.adapters.orm import (
 )
 from crm_sales.adapters.visibility import visible
 from crm_sales.domain.assignment import AssignmentReason, month_of
-from crm_sales.domain.leads import Contact, Lead, LeadStatus, ScoreOverride
+from crm_sales.domain.leads import (
+    OPEN,
+    Contact,
+    Lead,
+    LeadStatus,
+    OpenLeadExists,
+    ScoreOverride,
+)
 from crm_sales.domain.scoring import Features, WinModel
 from crm_sales.domain.teams import CompanySize, LeadSource
 from crm_sales.service_layer.leads import LeadFilters
 
 COMPANY = "company"  # the win model of every team's outcomes
-_OPEN = sorted(
-    status.value for status in (LeadStatus.NEW, LeadStatus.ASSIGNED, LeadStatus.QUALIFIED)
+_OPEN = sorted(status.value for status in OPEN)
+_CONTACT_KEYS = tuple(
+    column.name for index in OPEN_LEAD_CONTACT_INDEXES for column in index.columns
 )
+
+
+def _contact_taken(error: IntegrityError) -> OpenLeadExists | None:
+    """The error when another open lead holds the email or phone (a concurrent capture won;
+    who it is, the caller asks once the statement is undone)."""
+    if not any(key in str(error.orig) for key in _CONTACT_KEYS):
+        return None
+    return OpenLeadExists("another open lead has this email or phone", existing_id="")
 
 
 class SqlLeadRepository:
@@ -52,8 +69,10 @@ class SqlLeadRepository:
         row = self.session.execute(sa.select(leads).where(leads.c.capture_id == capture_id)).first()
         return None if row is None else self._loaded_lead(row)
 
-    def open_duplicate(self, email_key: str, phone_key: str) -> Lead | None:
-        """The oldest open lead with this email or phone."""
+    def open_duplicate(
+        self, email_key: str, phone_key: str, besides: UUID | None = None
+    ) -> Lead | None:
+        """The oldest open lead with this email or phone (other than `besides`)."""
         keys = []
         if email_key:
             keys.append(leads.c.email_key == email_key)
@@ -61,11 +80,11 @@ class SqlLeadRepository:
             keys.append(leads.c.phone_key == phone_key)
         if not keys:
             return None
+        statement = sa.select(leads).where(sa.or_(*keys), leads.c.status.in_(_OPEN))
+        if besides is not None:
+            statement = statement.where(leads.c.id != besides)
         row = self.session.execute(
-            sa.select(leads)
-            .where(sa.or_(*keys), leads.c.status.in_(_OPEN))
-            .order_by(leads.c.created_at, leads.c.id)
-            .limit(1)
+            statement.order_by(leads.c.created_at, leads.c.id).limit(1)
         ).first()
         return None if row is None else self._loaded_lead(row)
 
@@ -74,7 +93,12 @@ class SqlLeadRepository:
         return [self._loaded_lead(row) for row in rows]
 
     def add(self, lead: Lead, capture_id: UUID | None = None) -> None:
-        self.session.execute(sa.insert(leads).values({**_values(lead), "capture_id": capture_id}))
+        try:
+            self.session.execute(
+                sa.insert(leads).values({**_values(lead), "capture_id": capture_id})
+            )
+        except IntegrityError as error:
+            raise (_contact_taken(error) or error) from None
         self._loaded[lead.id] = lead.version
         self._track(lead)
 
@@ -82,12 +106,15 @@ class SqlLeadRepository:
         read = self._loaded[lead.id]
         if lead.version == read:
             return
-        result: sa.CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
-            sa.update(leads)
-            .where(leads.c.id == lead.id)
-            .where(leads.c.version == read)
-            .values(_values(lead))
-        )
+        try:
+            result: sa.CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
+                sa.update(leads)
+                .where(leads.c.id == lead.id)
+                .where(leads.c.version == read)
+                .values(_values(lead))
+            )
+        except IntegrityError as error:
+            raise (_contact_taken(error) or error) from None
         if result.rowcount != 1:
             raise Conflict(f"lead {lead.id} was changed concurrently; read it again")
         self._loaded[lead.id] = lead.version

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from crm_platform.db import UtcDateTime
 
+from crm_sales.domain.leads import OPEN
+
 metadata = sa.MetaData()
 
 orders = sa.Table(
@@ -96,6 +98,25 @@ leads = sa.Table(
     sa.Index("ix_leads_email", "email_key"),
     sa.Index("ix_leads_phone", "phone_key"),
     sa.Index("ix_leads_customer", "customer_id"),
+)
+
+
+def _one_open_lead_per(key: sa.Column[str]) -> sa.Index:
+    """One person is one open lead: capture looks for an open duplicate first, and this index
+    decides between two captures of the same person at once."""
+    open_contact = sa.and_(key != "", leads.c.status.in_(sorted(status.value for status in OPEN)))
+    return sa.Index(
+        f"ux_leads_open_{key.name}",
+        key,
+        unique=True,
+        postgresql_where=open_contact,
+        sqlite_where=open_contact,
+    )
+
+
+OPEN_LEAD_CONTACT_INDEXES = (
+    _one_open_lead_per(leads.c.email_key),
+    _one_open_lead_per(leads.c.phone_key),
 )
 
 # One row per assignment to a rep by a team: a rep's quota this month is counted here.

@@ -19,6 +19,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from crm_platform.errors import (
+    AlreadyExists,
     FailedPrecondition,
     FieldViolation,
     PermissionDenied,
@@ -64,6 +65,12 @@ class LeadStatus(StrEnum):
 
 
 OPEN = frozenset({LeadStatus.NEW, LeadStatus.ASSIGNED, LeadStatus.QUALIFIED})
+
+
+class OpenLeadExists(AlreadyExists):
+    """Another open lead has this email or phone: one person is one open lead (merge them)."""
+
+
 CONVERTIBLE = frozenset({LeadStatus.ASSIGNED, LeadStatus.QUALIFIED})
 
 

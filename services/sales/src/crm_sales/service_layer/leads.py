@@ -31,7 +31,7 @@ from crm_sales.domain.assignment import (
     month_of,
     next_rep,
 )
-from crm_sales.domain.leads import Contact, Lead, LeadStatus
+from crm_sales.domain.leads import Contact, Lead, LeadStatus, OpenLeadExists
 from crm_sales.domain.opportunities import Opportunity, PipelineStages
 from crm_sales.domain.scoring import Features, WinModel, rule_score
 from crm_sales.domain.teams import LeadSource, Team
@@ -55,7 +55,9 @@ class LeadRepository(Protocol):
 
     def captured(self, capture_id: UUID) -> Lead | None: ...
 
-    def open_duplicate(self, email_key: str, phone_key: str) -> Lead | None: ...
+    def open_duplicate(
+        self, email_key: str, phone_key: str, besides: UUID | None = None
+    ) -> Lead | None: ...
 
     def of_customer(self, customer_id: UUID) -> list[Lead]: ...
 
@@ -222,18 +224,37 @@ class LeadHandlers:
             if earlier is not None:
                 return earlier
         duplicate = uow.leads.open_duplicate(lead.email_key, lead.phone_key)
-        if duplicate is not None:
-            duplicate.absorb(lead, actor, now, captured=True)
-            self._rescore(uow, duplicate)
-            uow.leads.save(duplicate)
-            return duplicate
+        if duplicate is None:
+            try:
+                # A capture of the same person committed meanwhile wins the unique index: its
+                # assignment stands, this one's is undone, and this capture merges into it.
+                with uow.savepoint():
+                    self._open(uow, lead, actor, now, owner_id, capture_id)
+                return lead
+            except OpenLeadExists:
+                duplicate = uow.leads.open_duplicate(lead.email_key, lead.phone_key)
+                if duplicate is None:
+                    raise
+        duplicate.absorb(lead, actor, now, captured=True)
+        self._rescore(uow, duplicate)
+        uow.leads.save(duplicate)
+        return duplicate
+
+    def _open(
+        self,
+        uow: LeadUnitOfWork,
+        lead: Lead,
+        actor: Actor,
+        now: datetime,
+        owner_id: str | None,
+        capture_id: UUID | None,
+    ) -> None:
         if owner_id:
             lead.assign(actor, now, owner_id=owner_id, team_id=None, reason=AssignmentReason.MANUAL)
         else:
             self._assign_by_rules(uow, lead, actor, now)
         self._rescore(uow, lead)
         uow.leads.add(lead, capture_id)
-        return lead
 
     def get(self, actor: Actor, lead_id: UUID) -> Lead:
         with self.uow_factory() as uow:
@@ -263,7 +284,15 @@ class LeadHandlers:
     def change(self, actor: Actor, lead_id: UUID, expected_version: int, step: LeadStep) -> Lead:
         with self.uow_factory() as uow:
             lead = _visible(uow, actor, lead_id, expected_version)
+            keys = (lead.email_key, lead.phone_key)
             step(lead, actor, self.clock())
+            if lead.is_open and keys != (lead.email_key, lead.phone_key):
+                other = uow.leads.open_duplicate(lead.email_key, lead.phone_key, besides=lead.id)
+                if other is not None:
+                    raise OpenLeadExists(
+                        f"lead {other.id} is open with this email or phone: merge the two",
+                        existing_id=str(other.id),
+                    )
             self._rescore(uow, lead)
             uow.leads.save(lead)
             uow.commit()
