@@ -8,12 +8,15 @@ from collections.abc import Iterator
 import grpc
 import jwt
 import pytest
+from crm_identity.config import IdentitySettings
 from crm_platform.auth import KeysUnavailable, RemoteKeys, TokenVerifier
+from crm_platform.db import build_engine
 from crm_platform.errors import Unauthenticated
 from crm_platform.testing.processes import free_port, wait_until
 from crm_proto.crm.customer.v1 import customer_pb2
-from crm_proto.crm.identity.v1 import identity_pb2, identity_pb2_grpc
+from crm_proto.crm.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
 
+from tests.customer.integration.support import outbox_events
 from tests.identity.integration.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, RunningIdentity
 
 pytestmark = pytest.mark.integration
@@ -155,3 +158,49 @@ def test_until_the_keys_are_fetched_a_call_is_refused_at_once() -> None:
             TokenVerifier(keys).verify("e30.e30.e30")
     finally:
         keys.stop()
+
+
+def test_staff_accounts_changes_are_events_and_customers_logins_are_not(
+    stub: identity_pb2_grpc.IdentityServiceStub, settings: IdentitySettings
+) -> None:
+    admin = as_admin(stub)
+    rep = stub.CreateUser(
+        identity_pb2.CreateUserRequest(
+            email="rep@example.com", password="staff password 1", roles=["sales_rep"]
+        ),
+        metadata=admin,
+        timeout=5,
+    )
+    for request in (
+        identity_pb2.UpdateUserRequest(id=rep.id, disabled=True),
+        identity_pb2.UpdateUserRequest(id=rep.id, set_name=True, name="Wang Fang"),  # no event
+        identity_pb2.UpdateUserRequest(id=rep.id, set_roles=True, roles=["sales_rep", "manager"]),
+    ):
+        stub.UpdateUser(request, metadata=admin, timeout=5)
+    stub.Register(
+        identity_pb2.RegisterRequest(
+            password="a long password",
+            customer=customer_pb2.Customer(
+                name="Li Na", email="li.na@example.com", phone="+8613800138000"
+            ),
+        ),
+        timeout=5,
+    )
+
+    engine = build_engine(settings.database_url)
+    try:
+        changes = [
+            event.message
+            for event in outbox_events(engine)
+            if isinstance(event.message, events_pb2.AccountChanged)
+        ]
+    finally:
+        engine.dispose()
+    of_rep = [(c.version, c.disabled, list(c.roles)) for c in changes if c.user_id == rep.id]
+    assert of_rep == [
+        (1, False, ["sales_rep"]),
+        (2, True, ["sales_rep"]),
+        (3, True, ["manager", "sales_rep"]),
+    ]
+    assert {change.kind for change in changes} == {identity_pb2.ACCOUNT_KIND_STAFF}
+    assert all(change.actor.subject for change in changes if change.user_id == rep.id)

@@ -1,7 +1,8 @@
 """The sales consumer against real RabbitMQ and the database: marketing's LeadCaptured makes
 one lead however often it arrives (the same event twice, or the same capture in a new event),
-and the customer service's CustomerMerged moves the merged customer's converted leads,
-opportunities and orders to the survivor."""
+the customer service's CustomerMerged moves the merged customer's converted leads,
+opportunities and orders to the survivor, and identity's AccountChanged keeps a disabled
+account from being assigned leads."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from crm_platform.testing.processes import wait_until
 from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.customer.v1 import customer_pb2
 from crm_proto.crm.customer.v1 import events_pb2 as customer_events
+from crm_proto.crm.identity.v1 import events_pb2 as identity_events
+from crm_proto.crm.identity.v1 import identity_pb2
 from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
 from crm_sales.adapters import orm
 from crm_sales.domain.opportunities import Opportunity, PipelineStages
 from crm_sales.domain.orders import Order
+from crm_sales.domain.teams import AssignmentRule, Team
 from crm_sales.domain.values import Actor, ActorKind
 from crm_sales.entrypoints.consumer import HANDLERS
 from sqlalchemy import Engine
@@ -32,6 +36,7 @@ from tests.sales.integration.conftest import unit_of_work
 WAIT = 15.0
 MARKETING = common_pb2.Actor(subject="marketing", kind=common_pb2.ACTOR_KIND_SERVICE)
 REP = Actor("rep-1", ActorKind.STAFF, frozenset({"sales_rep"}))
+ADMIN = Actor("admin-1", ActorKind.STAFF, frozenset({"admin"}))
 MERGED_RECORDS = (orm.leads, orm.opportunities, orm.orders)
 
 
@@ -144,3 +149,41 @@ def test_a_customer_merge_moves_its_leads_opportunities_and_orders_to_the_surviv
     assert [(m.order.customer_id, m.previous_customer_id) for m in changed] == [  # type: ignore[attr-defined]
         (str(survivor), str(merged))
     ]
+
+
+def account(user_id: str, *, disabled: bool, version: int) -> identity_events.AccountChanged:
+    return identity_events.AccountChanged(
+        user_id=user_id, kind=identity_pb2.ACCOUNT_KIND_STAFF, roles=["sales_rep"],
+        disabled=disabled, version=version, actor=common_pb2.Actor(
+            subject="admin-1", kind=common_pb2.ACTOR_KIND_STAFF
+        ),
+    )  # fmt: skip
+
+
+def test_a_disabled_account_gets_no_captured_lead_and_a_stale_change_does_not_undo_it(
+    consumer: EventConsumer, publisher: EventPublisher, engine: Engine
+) -> None:
+    now = datetime.now(UTC)
+    sales = Team.create(
+        id=uuid.uuid4(), name="Sales", rule=AssignmentRule(), stage_probabilities={},
+        score_points={}, actor=ADMIN, now=now,
+    )  # fmt: skip
+    for rep in ("rep-1", "rep-2"):
+        sales.set_member(
+            ADMIN, now, user_id=rep, is_manager=False, monthly_capacity=10, active=True
+        )
+    with unit_of_work(engine)() as uow:
+        uow.teams.add(sales)
+        uow.commit()
+
+    publisher.publish(account("rep-1", disabled=True, version=2), subject="rep-1")
+    publisher.publish(account("rep-1", disabled=False, version=1), subject="rep-1")  # older
+    for n in range(2):
+        capture_id = str(uuid.uuid4())
+        publisher.publish(captured(capture_id, email=f"lead{n}@acme.cn"), subject=capture_id)
+    wait_until(lambda: inbox_count(engine) == 4, timeout=WAIT, what="every event applied")
+
+    assert [row.owner_id for row in leads_rows(engine)] == ["rep-2", "rep-2"]
+    with engine.connect() as connection:
+        (stored,) = connection.execute(sa.select(orm.staff_accounts)).all()
+    assert (stored.user_id, stored.disabled, stored.version) == ("rep-1", True, 2)

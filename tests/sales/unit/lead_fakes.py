@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import random
 from collections import Counter
 from collections.abc import Iterable
@@ -113,10 +114,19 @@ class FakeTeams:
 
     def get(self, team_id: UUID) -> Team | None:
         team = self.store.teams.get(team_id)
-        return None if team is None else copy.deepcopy(team)
+        return None if team is None else self._loaded(team)
 
     def all(self) -> list[Team]:
-        return [copy.deepcopy(team) for team in self.store.teams.values()]
+        return [self._loaded(team) for team in self.store.teams.values()]
+
+    def _loaded(self, team: Team) -> Team:
+        """A copy, its members' accounts as identity last said (the database's join)."""
+        loaded = copy.deepcopy(team)
+        loaded.members = {
+            user: dataclasses.replace(member, account_disabled=user in self.store.disabled)
+            for user, member in loaded.members.items()
+        }
+        return loaded
 
     def list(self, after: Cursor | None, limit: int) -> list[Team]:
         rows = sorted(self.store.teams.values(), key=lambda team: (team.created_at, team.id))
@@ -184,6 +194,20 @@ class FakeOpportunities:
         self.uow.opportunities_added.append(opportunity)
 
 
+class FakeStaffAccounts:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def record(self, user_id: str, *, disabled: bool, version: int) -> None:
+        if disabled:
+            self.store.disabled.add(user_id)
+        else:
+            self.store.disabled.discard(user_id)
+
+    def is_disabled(self, user_id: str) -> bool:
+        return user_id in self.store.disabled
+
+
 class FakeStore:
     """What the fake database holds; a unit of work changes it on commit only (leads)."""
 
@@ -197,6 +221,7 @@ class FakeStore:
         self.activities: dict[UUID, dict[str, int]] = {}
         self.opportunities: list[Opportunity] = []
         self.events: list[object] = []
+        self.disabled: set[str] = set()  # accounts identity disabled
 
 
 class FakeUnitOfWork:
@@ -212,6 +237,7 @@ class FakeUnitOfWork:
         self.leads = FakeLeads(self.store, self)
         self.teams = FakeTeams(self.store)
         self.assignments = FakeAssignments(self.store)
+        self.staff_accounts = FakeStaffAccounts(self.store)
         self.win_models = FakeWinModels(self.store)
         self.opportunities = FakeOpportunities(self)
         return self

@@ -132,6 +132,19 @@ def test_inactive_and_full_members_are_skipped() -> None:
     assert [lead.owner_id for lead in made] == ["rep-a", "rep-c", "rep-c", "rep-c"]
 
 
+def test_an_account_identity_disabled_gets_no_leads_until_enabled_again() -> None:
+    store = FakeStore()
+    sales = team("Sales", {"rep-a": (5, True), "rep-b": (5, True)})
+    store.teams[sales.id] = sales
+    lead_handlers = handlers(store)[0]
+    store.disabled.add("rep-a")  # the team still counts rep-a active
+    while_disabled = capture(lead_handlers, 3)
+    store.disabled.discard("rep-a")
+    again = capture(lead_handlers, 2)
+    assert [lead.owner_id for lead in while_disabled] == ["rep-b", "rep-b", "rep-b"]
+    assert [lead.owner_id for lead in again] == ["rep-a", "rep-b"]
+
+
 def test_nobody_with_quota_leaves_the_lead_in_the_team_queue() -> None:
     store = FakeStore()
     sales = team("Sales", {"rep-a": (1, True), "rep-b": (3, False)})

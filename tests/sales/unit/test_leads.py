@@ -123,6 +123,16 @@ def test_a_rep_takes_an_unowned_lead_for_themselves_only() -> None:
     assert moved.owner_id == "rep-2"
 
 
+def test_a_disabled_account_is_not_given_a_lead_by_hand() -> None:
+    lead_handlers, _, store, _, _ = handlers()
+    lead = create(lead_handlers)
+    store.disabled.add("rep-2")
+    with pytest.raises(FailedPrecondition, match="disabled"):
+        lead_handlers.assign(ADMIN, lead.id, 0, owner_id="rep-2", team_id=None)
+    assert store.leads[lead.id].owner_id is None
+    assert events_of(store, lead_events.LeadAssigned) == []
+
+
 def test_a_stale_version_changes_nothing() -> None:
     from crm_platform.errors import Conflict
 

@@ -97,8 +97,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
         summary="read models from every event: customer facts, segments",
     ),
     ServiceSpec(
-        "identity", 50057, 9108, database=True, roles=("api",),
-        # self-registration creates the customer record
+        "identity", 50057, 9108, database=True, roles=("api", "relay"),
+        # self-registration creates the customer record; staff and partner accounts' changes
+        # are events (sales never assigns a lead to a disabled account)
         calls=("customer",),
         secrets=(
             SecretSetting(

@@ -22,6 +22,8 @@ users = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("last_login_at", UtcDateTime()),
+    # accounts older than their version start at 1
+    sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
 )
 
 user_roles = sa.Table(

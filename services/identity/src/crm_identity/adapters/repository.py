@@ -6,7 +6,7 @@ a savepoint, so the transaction stays usable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -42,8 +42,11 @@ def _scopes(text: str) -> frozenset[Scope]:
 
 
 class SqlUserRepository:
-    def __init__(self, session: Session) -> None:
+    """`track` is the unit of work's: the accounts it loads or adds publish their changes."""
+
+    def __init__(self, session: Session, track: Callable[[User], None]) -> None:
         self.session = session
+        self._track = track
 
     def get(self, user_id: UUID) -> User | None:
         return self._first(sa.select(users).where(users.c.id == user_id))
@@ -61,6 +64,7 @@ class SqlUserRepository:
                 "an account with this email (or for this customer) exists already",
                 existing_id="",
             ) from None
+        self._track(user)
 
     def save(self, user: User) -> None:
         self.session.execute(
@@ -122,7 +126,7 @@ class SqlUserRepository:
             sa.select(user_roles).where(user_roles.c.user_id.in_(list(roles)))
         ):
             roles[role_row.user_id].add(Role(role_row.role))
-        return [
+        hydrated = [
             User(
                 id=row.id,
                 email=row.email,
@@ -136,9 +140,13 @@ class SqlUserRepository:
                 partner_id=row.partner_id,
                 disabled=row.disabled,
                 last_login_at=row.last_login_at,
+                version=row.version,
             )
             for row in rows
         ]
+        for user in hydrated:
+            self._track(user)
+        return hydrated
 
     def _insert_roles(self, user_id: UUID, roles: Iterable[Role]) -> None:
         values = [{"user_id": user_id, "role": role.value} for role in sorted(roles)]
@@ -156,6 +164,7 @@ def _user_values(user: User) -> dict[str, Any]:
         "customer_id": user.customer_id,
         "partner_id": user.partner_id,
         "disabled": user.disabled,
+        "version": user.version,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
         "last_login_at": user.last_login_at,

@@ -1,11 +1,15 @@
-"""Identity's unit of work: one transaction over its tables."""
+"""Identity's unit of work: one transaction over its tables, and the accounts' changes into
+its outbox."""
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from crm_platform.uow import UnitOfWork
+from crm_proto.crm.common.v1 import common_pb2
+from google.protobuf.message import Message
 
+from crm_identity.adapters.event_mapping import to_message
 from crm_identity.adapters.repository import (
     SqlClientRepository,
     SqlRefreshTokenRepository,
@@ -22,8 +26,11 @@ class SqlUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> Self:
         super().__enter__()
-        self.users = SqlUserRepository(self.session)
+        self.users = SqlUserRepository(self.session, self.track)
         self.clients = SqlClientRepository(self.session)
         self.refresh_tokens = SqlRefreshTokenRepository(self.session)
         self.signing_keys = SqlSigningKeyRepository(self.session)
         return self
+
+    def outbox_message(self, event: Any, actor: common_pb2.Actor) -> tuple[Message, str]:
+        return to_message(event, actor), str(event.user_id)

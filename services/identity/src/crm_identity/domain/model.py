@@ -7,7 +7,7 @@ Pure Python. Times are timezone-aware UTC and passed in by the caller (`now`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
@@ -151,6 +151,8 @@ class User:
     partner_id: str | None = None  # kind partner: the partner the account works for
     disabled: bool = False
     last_login_at: datetime | None = None
+    version: int = 1  # counts the changes other services hear of (AccountChanged)
+    _events: list[AccountChanged] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def open(
@@ -179,7 +181,7 @@ class User:
             raise ValidationFailed(
                 FieldViolation("partner_id", f"must be at most {PARTNER_ID_MAX_LENGTH} characters")
             )
-        return cls(
+        user = cls(
             id=user_id,
             email=normalize_email(email),
             kind=kind,
@@ -191,6 +193,12 @@ class User:
             customer_id=customer_id,
             partner_id=partner_id,
         )
+        user._record_change(now)
+        return user
+
+    def pull_events(self) -> list[AccountChanged]:
+        events, self._events = self._events, []
+        return events
 
     @property
     def is_active_admin(self) -> bool:
@@ -202,16 +210,33 @@ class User:
 
     def change_roles(self, roles: frozenset[Role], *, now: datetime) -> None:
         _check_roles(self.kind, roles)
-        self.roles = roles
+        if roles != self.roles:
+            self.roles = roles
+            self.version += 1
+            self._record_change(now)
         self.updated_at = now
 
     def disable(self, *, now: datetime) -> None:
         self.disabled = True
+        self.version += 1
+        self._record_change(now)
         self.updated_at = now
 
     def enable(self, *, now: datetime) -> None:
         self.disabled = False
+        self.version += 1
+        self._record_change(now)
         self.updated_at = now
+
+    def _record_change(self, now: datetime) -> None:
+        # Customers' logins are theirs alone: no other service hands them work.
+        if self.kind is not AccountKind.CUSTOMER:
+            self._events.append(
+                AccountChanged(
+                    self.id, self.kind, self.roles, self.disabled, self.partner_id, now,
+                    self.version,
+                )
+            )  # fmt: skip
 
     def rename(self, name: str | None, *, now: datetime) -> None:
         self.name = name
@@ -223,6 +248,19 @@ class User:
 
     def logged_in(self, *, now: datetime) -> None:
         self.last_login_at = now
+
+
+@dataclass(frozen=True)
+class AccountChanged:
+    """A staff or partner account was opened, or its roles or disabled flag changed."""
+
+    user_id: UUID
+    kind: AccountKind
+    roles: frozenset[Role]
+    disabled: bool
+    partner_id: str | None
+    changed_at: datetime
+    version: int
 
 
 @dataclass

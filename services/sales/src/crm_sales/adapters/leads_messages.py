@@ -92,6 +92,7 @@ def team_to_proto(team: Team, assigned: Counter[str]) -> teams_pb2.Team:
                 is_manager=member.is_manager,
                 monthly_capacity=member.monthly_capacity,
                 active=member.active,
+                account_disabled=member.account_disabled,
                 assigned_this_month=assigned.get(member.user_id, 0),
             )
             for member in sorted(team.members.values(), key=lambda member: member.user_id)

@@ -71,6 +71,16 @@ team_members = sa.Table(
     sa.Index("ix_team_members_user", "user_id"),
 )
 
+# Identity's accounts as its AccountChanged events tell them: a disabled account gets no leads,
+# whatever its teams say. `version` is the newest account version applied.
+staff_accounts = sa.Table(
+    "staff_accounts",
+    metadata,
+    sa.Column("user_id", sa.String(100), primary_key=True),
+    sa.Column("disabled", sa.Boolean(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+)
+
 # -- leads: captured, scored, assigned to a team and a rep, converted ----------------------------
 
 # Found by owner, team, status and source, and by the normalized email and phone that duplicates

@@ -15,7 +15,7 @@ from crm_platform.paging import Cursor
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm_sales.adapters.orm import team_members, teams
+from crm_sales.adapters.orm import staff_accounts, team_members, teams
 from crm_sales.domain.opportunities import PipelineStages
 from crm_sales.domain.teams import AssignmentRule, CompanySize, LeadSource, Member, Team
 
@@ -113,11 +113,14 @@ class SqlTeamDirectory:
         members: dict[UUID, dict[str, Member]] = {team_id: {} for team_id in ids}
         if ids:
             for member in self.session.execute(
-                sa.select(team_members).where(team_members.c.team_id.in_(ids))
+                sa.select(team_members, staff_accounts.c.disabled)
+                .outerjoin(staff_accounts, staff_accounts.c.user_id == team_members.c.user_id)
+                .where(team_members.c.team_id.in_(ids))
             ):
                 members[member.team_id][member.user_id] = Member(
-                    member.user_id, member.is_manager, member.monthly_capacity, member.active
-                )
+                    member.user_id, member.is_manager, member.monthly_capacity, member.active,
+                    account_disabled=bool(member.disabled),
+                )  # fmt: skip
         loaded = [_team(row, members[row.id]) for row in rows]
         for team in loaded:
             self._loaded[team.id] = team.version
@@ -167,3 +170,35 @@ def _team(row: Any, members: dict[str, Member]) -> Team:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+class SqlStaffAccounts:
+    """Identity's staff and partner accounts as far as sales needs them: disabled or not."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, user_id: str, *, disabled: bool, version: int) -> None:
+        """Applies an account's change unless a newer one was applied already."""
+        updated: sa.CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
+            sa.update(staff_accounts)
+            .where(staff_accounts.c.user_id == user_id, staff_accounts.c.version < version)
+            .values(disabled=disabled, version=version)
+        )
+        if updated.rowcount:
+            return
+        known = self.session.execute(
+            sa.select(staff_accounts.c.user_id).where(staff_accounts.c.user_id == user_id)
+        ).first()
+        if known is None:
+            self.session.execute(
+                sa.insert(staff_accounts).values(
+                    user_id=user_id, disabled=disabled, version=version
+                )
+            )
+
+    def is_disabled(self, user_id: str) -> bool:
+        disabled = self.session.execute(
+            sa.select(staff_accounts.c.disabled).where(staff_accounts.c.user_id == user_id)
+        ).scalar()
+        return bool(disabled)

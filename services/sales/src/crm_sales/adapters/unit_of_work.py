@@ -18,13 +18,14 @@ from crm_sales.adapters.opportunities_repository import SqlOpportunityRepository
 from crm_sales.adapters.performance_repository import SqlPerformanceFigures, SqlTargetRepository
 from crm_sales.adapters.quotes_repository import SqlQuoteRepository
 from crm_sales.adapters.repository import SqlIdempotencyKeys, SqlOrderRepository
-from crm_sales.adapters.teams import SqlTeamDirectory
+from crm_sales.adapters.teams import SqlStaffAccounts, SqlTeamDirectory
 
 
 class SqlUnitOfWork(UnitOfWork):
     orders: SqlOrderRepository
     idempotency_keys: SqlIdempotencyKeys
     teams: SqlTeamDirectory
+    staff_accounts: SqlStaffAccounts
     activities: SqlActivityRepository
     opportunities: SqlOpportunityRepository
     quotes: SqlQuoteRepository
@@ -41,6 +42,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.orders = SqlOrderRepository(self.session, self.track)
         self.idempotency_keys = SqlIdempotencyKeys(self.session)
         self.teams = SqlTeamDirectory(self.session, self.track)
+        self.staff_accounts = SqlStaffAccounts(self.session)
         self.activities = SqlActivityRepository(self.session, self.track)
         self.opportunities = SqlOpportunityRepository(self.session, self.track)
         self.quotes = SqlQuoteRepository(self.session, self.track)

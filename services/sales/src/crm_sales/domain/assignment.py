@@ -6,8 +6,9 @@ active rep with quota left this month.
   assigned); the random source is passed in, so a test can fix it.
 - In the team, round robin: the active members in a stable order (by user id), starting after
   the one who got the team's previous lead (its cursor), skipping whoever has no quota left.
-- An inactive member is never chosen, nor one at capacity. When nobody in the chosen team has
-  quota left the lead stays in the team's queue, unowned.
+- An inactive member is never chosen, nor one whose account identity disabled, nor one at
+  capacity. When nobody in the chosen team has quota left the lead stays in the team's queue,
+  unowned.
 
 Pure Python: the counts of this month's assignments and the cursor come from storage.
 """

@@ -83,7 +83,12 @@ class Member:
     user_id: str
     is_manager: bool
     monthly_capacity: int  # leads a month this member takes by rule
-    active: bool
+    active: bool  # the team's say
+    account_disabled: bool = False  # identity's say: a disabled account takes no leads
+
+    @property
+    def assignable(self) -> bool:
+        return self.active and not self.account_disabled
 
 
 @dataclass
@@ -182,7 +187,7 @@ class Team:
     def active_members(self) -> list[Member]:
         """Those who may be assigned leads, in a stable order (the round robin's)."""
         return sorted(
-            (member for member in self.members.values() if member.active),
+            (member for member in self.members.values() if member.assignable),
             key=lambda member: member.user_id,
         )
 

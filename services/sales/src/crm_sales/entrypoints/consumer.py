@@ -4,7 +4,9 @@
   into an open lead with its email or phone, assigned by the teams' rules; its lead_id makes a
   redelivery answer the lead it made, and the chassis's inbox drops a redelivered event;
 - the customer service's CustomerMerged makes the merged customer's converted leads,
-  opportunities and orders the survivor's.
+  opportunities and orders the survivor's;
+- identity's AccountChanged keeps whether an account is disabled (assignment skips it), the
+  newest version winning.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from uuid import UUID
 from crm_platform.consumer import EventHandlers
 from crm_platform.events import Event
 from crm_proto.crm.customer.v1 import events_pb2 as customer_events
+from crm_proto.crm.identity.v1 import events_pb2 as identity_events
 from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
 
 from crm_sales.adapters.messages import ACTOR_KINDS
@@ -73,5 +76,12 @@ def _customer_merged(
     )
 
 
+def _account_changed(
+    uow: SqlUnitOfWork, message: identity_events.AccountChanged, event: Event
+) -> None:
+    uow.staff_accounts.record(message.user_id, disabled=message.disabled, version=message.version)
+
+
 HANDLERS.on(marketing_events.LeadCaptured, _lead_captured)
+HANDLERS.on(identity_events.AccountChanged, _account_changed)
 HANDLERS.on(customer_events.CustomerMerged, _customer_merged)

@@ -18,7 +18,7 @@ from typing import Protocol
 from uuid import UUID
 
 from crm_platform import paging
-from crm_platform.errors import Conflict, NotFound, Unavailable
+from crm_platform.errors import Conflict, FailedPrecondition, NotFound, Unavailable
 from crm_platform.paging import Cursor, Page
 from crm_platform.ports import Transaction
 
@@ -103,6 +103,14 @@ class Assignments(Protocol):
     ) -> None: ...
 
 
+class StaffAccounts(Protocol):
+    """Identity's accounts, from its AccountChanged events."""
+
+    def record(self, user_id: str, *, disabled: bool, version: int) -> None: ...
+
+    def is_disabled(self, user_id: str) -> bool: ...
+
+
 class WinModels(Protocol):
     def get(self, team_id: UUID | None) -> WinModel: ...
 
@@ -122,6 +130,9 @@ class LeadUnitOfWork(Transaction, Protocol):
 
     @property
     def assignments(self) -> Assignments: ...
+
+    @property
+    def staff_accounts(self) -> StaffAccounts: ...
 
     @property
     def win_models(self) -> WinModels: ...
@@ -313,6 +324,8 @@ class LeadHandlers:
             lead = _visible(uow, actor, lead_id, expected_version)
             if team_id is not None and uow.teams.get(team_id) is None:
                 raise NotFound(f"no team {team_id}")
+            if owner_id and uow.staff_accounts.is_disabled(owner_id):
+                raise FailedPrecondition(f"the account {owner_id} is disabled: it takes no leads")
             team = team_id or lead.team_id
             lead.assign(actor, now, owner_id=owner_id, team_id=team, reason=AssignmentReason.MANUAL)
             if team is not None and lead.owner_id is not None:
