@@ -1,6 +1,7 @@
-"""A migrated database (PostgreSQL and SQLite) and a real gRPC server in this process, which
-verifies access tokens signed with the test key; `stub` sends an admin's token on every call
-unless a call names its own `authorization` metadata."""
+"""A migrated database (PostgreSQL and SQLite) and a real gRPC server in this process (the
+customer and loyalty services, the default program), which verifies access tokens signed with
+the test key; `stub` sends an admin's token on every call unless a call names its own
+`authorization` metadata."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from crm_customer.config import MIGRATIONS_DIR
-from crm_customer.entrypoints import grpc_api
+from crm_customer.domain.loyalty import LoyaltyProgram
+from crm_customer.entrypoints import grpc_api, loyalty_api
 from crm_customer.entrypoints.authorization import POLICY
 from crm_customer.service_layer.handlers import CustomerHandlers
+from crm_customer.service_layer.loyalty import LoyaltyHandlers
 from crm_platform.db import build_engine, ping
 from crm_platform.migrations import upgrade
 from crm_platform.testing.grpc_servers import serving
@@ -34,7 +37,9 @@ def engine(database_url: str) -> Iterator[Engine]:
 def target(engine: Engine) -> Iterator[str]:
     """The address of a customer gRPC server over `engine`."""
     handlers = CustomerHandlers(unit_of_work(engine), phone_region="US")
-    with serving([grpc_api.binding(handlers)], POLICY, database=lambda: ping(engine)) as target:
+    loyalty = LoyaltyHandlers(unit_of_work(engine), LoyaltyProgram())
+    bindings = [grpc_api.binding(handlers), loyalty_api.binding(loyalty)]
+    with serving(bindings, POLICY, database=lambda: ping(engine)) as target:
         yield target
 
 

@@ -1,6 +1,7 @@
 """The customer service's consumer role, against real RabbitMQ and PostgreSQL or SQLite: an
 activity the sales service logged as done (crm.sales.v1.ActivityCompleted) goes on its
-customer's timeline once, however often it is delivered."""
+customer's timeline once, however often it is delivered; a paid order earns loyalty points
+once, and a cancelled one gives back what was redeemed for it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import grpc
 import pytest
 from crm_customer.bootstrap import SERVICE
 from crm_customer.config import MIGRATIONS_DIR, SERVICE_NAME, CustomerSettings
@@ -18,10 +20,20 @@ from crm_platform.migrations import upgrade
 from crm_platform.parsing import timestamp
 from crm_platform.runner import ServiceApp
 from crm_platform.testing.processes import free_port, wait_until
-from crm_platform.testing.tokens import admin_token, authorized_channel, write_jwks
+from crm_platform.testing.tokens import (
+    admin_token,
+    authorized_channel,
+    customer_token,
+    write_jwks,
+)
 from crm_proto.crm.common.v1 import common_pb2
-from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
-from crm_proto.crm.sales.v1 import activities_pb2, events_pb2
+from crm_proto.crm.customer.v1 import (
+    customer_pb2,
+    customer_pb2_grpc,
+    loyalty_pb2,
+    loyalty_pb2_grpc,
+)
+from crm_proto.crm.sales.v1 import activities_pb2, events_pb2, sales_pb2
 
 from tests.analytics.integration.harness import EventPublisher
 
@@ -174,3 +186,85 @@ def test_an_activity_of_no_known_customer_is_acked_and_recorded_nowhere(
     [logged] = timeline(stub, customer.id)
     assert logged.channel == customer_pb2.INTERACTION_CHANNEL_TASK
     assert logged.summary == "Task: Send the swatches. Will call back Monday"
+
+
+def paid(order_id: str, customer_id: str, total: str) -> events_pb2.OrderPaid:
+    return events_pb2.OrderPaid(
+        order_id=order_id, customer_id=customer_id,
+        total=common_pb2.Money(currency_code="CNY", amount=total), version=9,
+        actor=common_pb2.Actor(subject="finance-1", kind=common_pb2.ACTOR_KIND_STAFF),
+    )  # fmt: skip
+
+
+def cancelled(order_id: str, customer_id: str) -> events_pb2.OrderCancelled:
+    return events_pb2.OrderCancelled(
+        order=sales_pb2.Order(id=order_id, customer_id=customer_id), reason="changed plans",
+        version=4, actor=common_pb2.Actor(subject="rep-1", kind=common_pb2.ACTOR_KIND_STAFF),
+    )  # fmt: skip
+
+
+def balance(loyalty: loyalty_pb2_grpc.LoyaltyServiceStub, customer_id: str) -> int:
+    request = loyalty_pb2.GetLoyaltyAccountRequest(customer_id=customer_id)
+    return loyalty.GetLoyaltyAccount(request, timeout=5, wait_for_ready=True).balance
+
+
+def test_paid_orders_earn_once_and_a_cancelled_one_gives_back_what_was_redeemed_for_it(
+    app: ServiceApp, stub: customer_pb2_grpc.CustomerServiceStub, publisher: EventPublisher
+) -> None:
+    customer = stub.CreateCustomer(
+        customer_pb2.CreateCustomerRequest(
+            customer=customer_pb2.Customer(name="Li Na", email="li.na@example.com")
+        ),
+        timeout=10,
+        wait_for_ready=True,
+    )
+    target = f"127.0.0.1:{app.settings.port}"
+    staff = loyalty_pb2_grpc.LoyaltyServiceStub(authorized_channel(target, admin_token()))
+    own = loyalty_pb2_grpc.LoyaltyServiceStub(
+        authorized_channel(target, customer_token(customer.id))
+    )
+    stranger = loyalty_pb2_grpc.LoyaltyServiceStub(
+        authorized_channel(target, customer_token(str(uuid.uuid4())))
+    )
+    big, small, redeemed_for = (str(uuid.uuid4()) for _ in range(3))
+
+    envelope = publisher.publish(paid(big, customer.id, "1234.50"), subject=big)
+    publisher.publish_envelope(envelope)  # a redelivery of the same event
+    publisher.publish(paid(big, customer.id, "1234.50"), subject=big)  # the same fact again
+    publisher.publish(paid(small, customer.id, "100"), subject=small)
+    # one consumer takes the queue in order: once the small order counts, the big one's did
+    wait_until(lambda: balance(staff, customer.id) == 133, timeout=WAIT_SECONDS, what="points")
+
+    redeem = loyalty_pb2.RedeemPointsRequest(order_id=redeemed_for, points=50, currency="CNY")
+    first = own.RedeemPoints(redeem, timeout=5)
+    again = own.RedeemPoints(redeem, timeout=5)
+    with pytest.raises(grpc.RpcError) as too_many:
+        own.RedeemPoints(
+            loyalty_pb2.RedeemPointsRequest(order_id=str(uuid.uuid4()), points=84, currency="CNY"),
+            timeout=5,
+        )
+    with pytest.raises(grpc.RpcError) as not_theirs:
+        stranger.GetLoyaltyAccount(
+            loyalty_pb2.GetLoyaltyAccountRequest(customer_id=customer.id), timeout=5
+        )
+
+    assert (first.discount.amount, first.discount.currency_code) == ("5.00", "CNY")
+    assert again.entry.id == first.entry.id
+    assert first.account.balance == 83
+    assert too_many.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert not_theirs.value.code() == grpc.StatusCode.NOT_FOUND
+
+    for _ in range(2):
+        publisher.publish(cancelled(redeemed_for, customer.id), subject=redeemed_for)
+    wait_until(lambda: balance(own, "") == 133, timeout=WAIT_SECONDS, what="points given back")
+    entries = own.ListLoyaltyEntries(loyalty_pb2.ListLoyaltyEntriesRequest(), timeout=5).entries
+    assert [(entry.kind, entry.points) for entry in reversed(entries)] == [
+        (loyalty_pb2.LOYALTY_ENTRY_KIND_EARNED, 123),
+        (loyalty_pb2.LOYALTY_ENTRY_KIND_EARNED, 10),
+        (loyalty_pb2.LOYALTY_ENTRY_KIND_REDEEMED, -50),
+        (loyalty_pb2.LOYALTY_ENTRY_KIND_RESTORED, 50),
+    ]
+    account = own.GetLoyaltyAccount(loyalty_pb2.GetLoyaltyAccountRequest(), timeout=5)
+    assert (account.tier, account.earned_last_year, account.points_to_next_tier) == (
+        loyalty_pb2.LOYALTY_TIER_BRONZE, 133, 867,
+    )  # fmt: skip

@@ -95,4 +95,7 @@ def test_the_access_options_are_the_table_of_decision_0005() -> None:
         "SetConsent": Allow(roles=FRONT_OFFICE | {"marketer"}, scopes=WRITE, customers=True),
         "LogInteraction": Allow(roles=FRONT_OFFICE, scopes=WRITE, customers=True),
         "ListInteractions": Allow(roles=READERS, scopes=READ, customers=True, partners=True),
+        "GetLoyaltyAccount": Allow(roles=READERS, scopes=READ, customers=True),
+        "ListLoyaltyEntries": Allow(roles=READERS, scopes=READ, customers=True),
+        "RedeemPoints": Allow(roles=LEADS | {"sales_rep"}, scopes=WRITE, customers=True),
     }

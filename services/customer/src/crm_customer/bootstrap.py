@@ -6,19 +6,22 @@ from crm_platform.grpc_server import ServiceBinding
 from crm_platform.service import Service, Wiring
 
 from crm_customer.adapters.unit_of_work import SqlUnitOfWork
-from crm_customer.config import MIGRATIONS_DIR, SERVICE_NAME, CustomerSettings
-from crm_customer.entrypoints import grpc_api
+from crm_customer.config import MIGRATIONS_DIR, SERVICE_NAME, CustomerSettings, loyalty_program
+from crm_customer.entrypoints import grpc_api, loyalty_api
 from crm_customer.entrypoints.authorization import POLICY
 from crm_customer.entrypoints.consumer import HANDLERS
+from crm_customer.entrypoints.expire_points_command import expire_points_command
 from crm_customer.entrypoints.import_command import import_command
 from crm_customer.service_layer.handlers import CustomerHandlers
+from crm_customer.service_layer.loyalty import LoyaltyHandlers
 
 
 def grpc_services(wiring: Wiring[CustomerSettings, SqlUnitOfWork]) -> list[ServiceBinding]:
     handlers = CustomerHandlers(
         wiring.unit_of_work, phone_region=wiring.settings.default_phone_region
     )
-    return [grpc_api.binding(handlers)]
+    loyalty = LoyaltyHandlers(wiring.unit_of_work, loyalty_program())
+    return [grpc_api.binding(handlers), loyalty_api.binding(loyalty)]
 
 
 SERVICE = Service(
@@ -29,5 +32,5 @@ SERVICE = Service(
     grpc=grpc_services,
     policy=POLICY,
     consumer=HANDLERS,
-    commands={"import": import_command},
+    commands={"import": import_command, "expire-points": expire_points_command},
 )

@@ -7,8 +7,14 @@ from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.customer.v1 import events_pb2
 from google.protobuf.message import Message
 
-from crm_customer.adapters.messages import CONSENT_CHANNELS, INTERACTION_CHANNELS, customer_to_proto
+from crm_customer.adapters.messages import (
+    CONSENT_CHANNELS,
+    INTERACTION_CHANNELS,
+    customer_to_proto,
+    loyalty_entry_to_proto,
+)
 from crm_customer.domain import events
+from crm_customer.domain.loyalty import PointsChanged
 
 
 def to_message(event: events.DomainEvent, actor: common_pb2.Actor) -> Message:
@@ -61,6 +67,13 @@ def to_message(event: events.DomainEvent, actor: common_pb2.Actor) -> Message:
                 channel=INTERACTION_CHANNELS.to_proto(interaction.channel),
                 summary=interaction.summary,
                 occurred_at=timestamp(interaction.occurred_at),
+                version=event.version,
+                actor=actor,
+            )
+        case PointsChanged(entry=entry):
+            return events_pb2.LoyaltyPointsChanged(
+                customer_id=str(entry.customer_id),
+                entry=loyalty_entry_to_proto(entry),
                 version=event.version,
                 actor=actor,
             )

@@ -6,8 +6,9 @@ from crm_platform.enums import EnumCodec
 from crm_platform.errors import ValidationFailed
 from crm_platform.parsing import timestamp
 from crm_proto.crm.common.v1 import common_pb2
-from crm_proto.crm.customer.v1 import customer_pb2
+from crm_proto.crm.customer.v1 import customer_pb2, loyalty_pb2
 
+from crm_customer.domain.loyalty import EntryKind, LedgerEntry, Tier
 from crm_customer.domain.model import Customer
 from crm_customer.domain.values import (
     AcquisitionSource,
@@ -29,6 +30,8 @@ CONSENT_CHANNELS = EnumCodec(ConsentChannel, customer_pb2.ConsentChannel)
 INTERACTION_CHANNELS = EnumCodec(InteractionChannel, customer_pb2.InteractionChannel)
 RECOGNITIONS = EnumCodec(Recognition, customer_pb2.Recognition)
 ACTOR_KINDS = EnumCodec(ActorKind, common_pb2.ActorKind)
+LOYALTY_TIERS = EnumCodec(Tier, loyalty_pb2.LoyaltyTier)
+LOYALTY_ENTRY_KINDS = EnumCodec(EntryKind, loyalty_pb2.LoyaltyEntryKind)
 
 
 def actor_to_proto(actor: Actor) -> common_pb2.Actor:
@@ -89,4 +92,16 @@ def interaction_to_proto(interaction: Interaction) -> customer_pb2.Interaction:
         summary=interaction.summary,
         occurred_at=timestamp(interaction.occurred_at),
         actor=actor_to_proto(interaction.actor),
+    )
+
+
+def loyalty_entry_to_proto(entry: LedgerEntry) -> loyalty_pb2.LoyaltyEntry:
+    return loyalty_pb2.LoyaltyEntry(
+        id=str(entry.id),
+        kind=LOYALTY_ENTRY_KINDS.to_proto(entry.kind),
+        points=entry.points,
+        balance=entry.balance,
+        order_id=str(entry.order_id) if entry.order_id else "",
+        occurred_at=timestamp(entry.occurred_at),
+        expires_at=timestamp(entry.expires_at) if entry.expires_at else None,
     )

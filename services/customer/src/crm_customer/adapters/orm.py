@@ -141,3 +141,49 @@ idempotency_keys = sa.Table(
     sa.Column("customer_id", sa.Uuid(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
 )
+
+# -- loyalty: one account per customer, and its ledger ------------------------------------------
+
+loyalty_accounts = sa.Table(
+    "loyalty_accounts",
+    metadata,
+    sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("balance", sa.Integer(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Every change of a balance. Earned and restored entries are lots: `remaining` is what is
+# neither spent nor expired of them (0 once used up), `expires_at` when what remains expires.
+loyalty_entries = sa.Table(
+    "loyalty_entries",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column(
+        "customer_id", sa.Uuid(), sa.ForeignKey("loyalty_accounts.customer_id"), nullable=False
+    ),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("points", sa.Integer(), nullable=False),
+    sa.Column("balance", sa.Integer(), nullable=False),
+    sa.Column("order_id", sa.Uuid()),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime()),
+    sa.Column("remaining", sa.Integer(), nullable=False),
+    sa.Index("ix_loyalty_entries_ledger", "customer_id", "occurred_at", "id"),
+    sa.Index("ix_loyalty_entries_order", "customer_id", "order_id"),
+    # an order earns once and redeems once, whatever delivers its events
+    sa.Index(
+        "ux_loyalty_entries_order_kind",
+        "order_id",
+        "kind",
+        unique=True,
+        postgresql_where=sa.text("order_id IS NOT NULL"),
+        sqlite_where=sa.text("order_id IS NOT NULL"),
+    ),
+    sa.Index(
+        "ix_loyalty_entries_open_lots",
+        "expires_at",
+        postgresql_where=sa.text("remaining > 0"),
+        sqlite_where=sa.text("remaining > 0"),
+    ),
+)

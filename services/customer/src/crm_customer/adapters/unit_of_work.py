@@ -10,6 +10,7 @@ from crm_proto.crm.common.v1 import common_pb2
 from google.protobuf.message import Message
 
 from crm_customer.adapters.event_mapping import to_message
+from crm_customer.adapters.loyalty_repository import SqlLoyaltyRepository
 from crm_customer.adapters.repository import (
     SqlCustomerRepository,
     SqlIdempotencyKeys,
@@ -22,12 +23,14 @@ class SqlUnitOfWork(UnitOfWork):
     customers: SqlCustomerRepository
     interactions: SqlInteractionRepository
     idempotency_keys: SqlIdempotencyKeys
+    loyalty: SqlLoyaltyRepository
 
     def __enter__(self) -> Self:
         super().__enter__()
         self.customers = SqlCustomerRepository(self.session, self.track)
         self.interactions = SqlInteractionRepository(self.session)
         self.idempotency_keys = SqlIdempotencyKeys(self.session)
+        self.loyalty = SqlLoyaltyRepository(self.session, self.track)
         return self
 
     def outbox_message(self, event: DomainEvent, actor: common_pb2.Actor) -> tuple[Message, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from crm_customer.domain.loyalty import PointsChanged
 from crm_customer.domain.values import ConsentChannel, CustomerState, Interaction
 
 
@@ -84,4 +85,5 @@ DomainEvent = (
     | CustomerUnblacklisted
     | ConsentChanged
     | InteractionLogged
+    | PointsChanged  # a loyalty account's, crm_customer.domain.loyalty
 )

@@ -7,6 +7,9 @@ docs/decisions/0006-partner-assignment.md)."""
 from __future__ import annotations
 
 from crm_platform.access import policy_of
-from crm_proto.crm.customer.v1 import customer_pb2
+from crm_proto.crm.customer.v1 import customer_pb2, loyalty_pb2
 
-POLICY = policy_of(customer_pb2.DESCRIPTOR.services_by_name["CustomerService"])
+POLICY = policy_of(
+    customer_pb2.DESCRIPTOR.services_by_name["CustomerService"],
+    loyalty_pb2.DESCRIPTOR.services_by_name["LoyaltyService"],
+)

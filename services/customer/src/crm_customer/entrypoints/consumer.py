@@ -1,14 +1,18 @@
 """Event -> handler: the customer consumer's one table, from which its queue's bindings come.
 
-The customer service follows what sales does with a customer: every activity logged as done
-(a call, a meeting, an email, a task) goes on the customer's timeline. The chassis's inbox
-drops a redelivered event; the interaction, keyed by the activity's id, is added once whatever
-delivers it.
+The customer service follows what sales does with a customer:
+- every activity logged as done (a call, a meeting, an email, a task) goes on the customer's
+  timeline, keyed by the activity's id;
+- a paid order earns loyalty points, a cancelled one takes back what it earned and gives back
+  what was redeemed for it, each keyed by the order.
+The chassis's inbox drops a redelivered event; the keys make a second event of the same fact
+change nothing either.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from uuid import UUID
 
 from crm_platform import enums
@@ -17,8 +21,9 @@ from crm_platform.events import Event
 from crm_proto.crm.sales.v1 import activities_pb2, events_pb2
 
 from crm_customer.adapters.messages import actor_from_proto
-from crm_customer.config import SERVICE_NAME
+from crm_customer.config import SERVICE_NAME, loyalty_program
 from crm_customer.domain.values import InteractionChannel
+from crm_customer.service_layer.loyalty import order_cancelled, order_paid
 from crm_customer.service_layer.ports import UnitOfWork
 from crm_customer.service_layer.timeline import LoggedActivity, record_activity
 
@@ -56,7 +61,30 @@ def _activity_completed(
     )
 
 
+def _order_paid(uow: UnitOfWork, message: events_pb2.OrderPaid, event: Event) -> None:
+    order_paid(
+        uow,
+        loyalty_program(),
+        customer_id=UUID(message.customer_id),
+        order_id=UUID(message.order_id),
+        total=Decimal(message.total.amount or "0"),
+        now=event.time,
+    )
+
+
+def _order_cancelled(uow: UnitOfWork, message: events_pb2.OrderCancelled, event: Event) -> None:
+    order_cancelled(
+        uow,
+        loyalty_program(),
+        customer_id=UUID(message.order.customer_id),
+        order_id=UUID(message.order.id),
+        now=event.time,
+    )
+
+
 HANDLERS.on(events_pb2.ActivityCompleted, _activity_completed)
+HANDLERS.on(events_pb2.OrderPaid, _order_paid)
+HANDLERS.on(events_pb2.OrderCancelled, _order_cancelled)
 
 
 def summary_of(message: events_pb2.ActivityCompleted) -> str:

@@ -50,7 +50,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     ) -> customer_pb2.Customer:
         profile = _profile(request.customer, PROFILE_FIELDS, default_kind=PartyKind.PERSON)
         customer = self.handlers.create_customer(
-            commands.CreateCustomer(profile, _caller(), request.idempotency_key)
+            commands.CreateCustomer(profile, caller(), request.idempotency_key)
         )
         return customer_to_proto(customer)
 
@@ -58,7 +58,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.GetCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
         customer = self.handlers.get_customer(
-            commands.GetCustomer(parsing.uuid(request.id, "id"), _caller())
+            commands.GetCustomer(parsing.uuid(request.id, "id"), caller())
         )
         return customer_to_proto(customer)
 
@@ -72,7 +72,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
                 customer_id=customer_id,
                 changes=_profile(request.customer, names),
                 fields=names,
-                caller=_caller(),
+                caller=caller(),
                 expected_version=request.expected_version,
             )
         )
@@ -90,7 +90,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         )
         page = self.handlers.list_customers(
             commands.ListCustomers(
-                filters, _caller(), request.page.page_size, request.page.page_token
+                filters, caller(), request.page.page_size, request.page.page_token
             )
         )
         response = customer_pb2.ListCustomersResponse(
@@ -106,7 +106,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             commands.MergeCustomers(
                 survivor_id=parsing.uuid(request.survivor_id, "survivor_id"),
                 merged_id=parsing.uuid(request.merged_id, "merged_id"),
-                caller=_caller(),
+                caller=caller(),
             )
         )
         return customer_to_proto(survivor)
@@ -115,7 +115,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.BlacklistCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
         customer = self.handlers.blacklist_customer(
-            commands.BlacklistCustomer(parsing.uuid(request.id, "id"), request.reason, _caller())
+            commands.BlacklistCustomer(parsing.uuid(request.id, "id"), request.reason, caller())
         )
         return customer_to_proto(customer)
 
@@ -123,7 +123,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.UnblacklistCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.Customer:
         customer = self.handlers.unblacklist_customer(
-            commands.UnblacklistCustomer(parsing.uuid(request.id, "id"), request.reason, _caller())
+            commands.UnblacklistCustomer(parsing.uuid(request.id, "id"), request.reason, caller())
         )
         return customer_to_proto(customer)
 
@@ -131,7 +131,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.RecognizeCustomerRequest, context: grpc.ServicerContext
     ) -> customer_pb2.RecognizeCustomerResponse:
         result = self.handlers.recognize_customer(
-            commands.RecognizeCustomer(_caller(), email=request.email, phone=request.phone)
+            commands.RecognizeCustomer(caller(), email=request.email, phone=request.phone)
         )
         response = customer_pb2.RecognizeCustomerResponse(
             recognition=RECOGNITIONS.to_proto(result.recognition)
@@ -148,7 +148,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
                 customer_id=parsing.uuid(request.id, "id"),
                 channel=CONSENT_CHANNELS.required(request.channel, "channel"),
                 granted=request.granted,
-                caller=_caller(),
+                caller=caller(),
             )
         )
         return customer_to_proto(customer)
@@ -161,7 +161,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
                 customer_id=parsing.uuid(request.customer_id, "customer_id"),
                 channel=INTERACTION_CHANNELS.required(request.channel, "channel"),
                 summary=request.summary,
-                caller=_caller(),
+                caller=caller(),
                 occurred_at=parsing.optional_time(request, "occurred_at"),
             )
         )
@@ -173,7 +173,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         page = self.handlers.list_interactions(
             commands.ListInteractions(
                 parsing.uuid(request.customer_id, "customer_id"),
-                _caller(),
+                caller(),
                 request.page.page_size,
                 request.page.page_token,
             )
@@ -193,7 +193,7 @@ def binding(handlers: CustomerHandlers) -> ServiceBinding:
     )
 
 
-def _caller() -> Caller:
+def caller() -> Caller:
     """The caller, as authenticated by the chassis interceptor for this call: the actor
     recorded on changes is the token's kind and subject; a customer's own record is the
     token's customer_id, a partner user's partner its partner_id."""

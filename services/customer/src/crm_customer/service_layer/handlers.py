@@ -23,7 +23,7 @@ from crm_customer.domain.model import PROFILE_FIELDS, Customer, merge
 from crm_customer.domain.values import Interaction, Recognition
 from crm_customer.service_layer import commands
 from crm_customer.service_layer.access import not_found
-from crm_customer.service_layer.ports import UnitOfWork
+from crm_customer.service_layer.ports import CustomerRepository, UnitOfWork
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 # Merges form chains (a into b, later b into c); a longer chain means damaged data.
@@ -216,6 +216,16 @@ def _load(uow: UnitOfWork, customer_id: UUID) -> Customer:
     if customer is None:
         raise not_found(customer_id)
     return customer
+
+
+def live_customer(customers: CustomerRepository, customer_id: UUID) -> Customer | None:
+    """The customer, or the survivor they were merged into; None when unknown here."""
+    customer = customers.get(customer_id)
+    for _ in range(MAX_MERGE_HOPS):
+        if customer is None or customer.merged_into_id is None:
+            return customer
+        customer = customers.get(customer.merged_into_id)
+    return None
 
 
 def _survivor_of(uow: UnitOfWork, customer: Customer) -> Customer:

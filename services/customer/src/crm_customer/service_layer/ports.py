@@ -10,6 +10,7 @@ from uuid import UUID
 from crm_platform.paging import Cursor
 from crm_platform.ports import Transaction
 
+from crm_customer.domain.loyalty import LedgerEntry, LoyaltyAccount
 from crm_customer.domain.model import Customer
 from crm_customer.domain.values import AcquisitionSource, Interaction
 
@@ -71,6 +72,28 @@ class IdempotencyKeys(Protocol):
         ...
 
 
+class LoyaltyRepository(Protocol):
+    def get(self, customer_id: UUID, *, for_update: bool = False) -> LoyaltyAccount:
+        """The account (empty when the customer never had an entry), locked when asked."""
+        ...
+
+    def save(self, account: LoyaltyAccount) -> None: ...
+
+    def entries_of_order(self, customer_id: UUID, order_id: UUID) -> list[LedgerEntry]: ...
+
+    def earned_since(self, customer_id: UUID, since: datetime) -> int:
+        """Points earned since then, less what cancellations took back of them."""
+        ...
+
+    def entries(self, customer_id: UUID, before: Cursor | None, limit: int) -> list[LedgerEntry]:
+        """Newest first by (occurred_at, id), starting before `before`."""
+        ...
+
+    def with_expired_lots(self, now: datetime, limit: int) -> list[UUID]:
+        """Customers with unspent points whose expiry has passed."""
+        ...
+
+
 class UnitOfWork(Transaction, Protocol):
     """One transaction: the repositories' changes and their records' events commit together
     (by the request's principal)."""
@@ -83,3 +106,6 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def idempotency_keys(self) -> IdempotencyKeys: ...
+
+    @property
+    def loyalty(self) -> LoyaltyRepository: ...

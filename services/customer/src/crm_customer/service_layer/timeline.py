@@ -11,7 +11,7 @@ from uuid import UUID
 
 from crm_customer.domain.model import SUMMARY_MAX_LENGTH
 from crm_customer.domain.values import Actor, InteractionChannel
-from crm_customer.service_layer.handlers import MAX_MERGE_HOPS
+from crm_customer.service_layer.handlers import live_customer
 from crm_customer.service_layer.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,8 @@ def record_activity(uow: UnitOfWork, activity: LoggedActivity, *, now: datetime)
     merged); False when it is there already or the customer is unknown here."""
     if uow.interactions.exists(activity.activity_id):
         return False
-    customer = uow.customers.get(activity.customer_id)
-    for _ in range(MAX_MERGE_HOPS):
-        if customer is None or customer.merged_into_id is None:
-            break
-        customer = uow.customers.get(customer.merged_into_id)
-    if customer is None or customer.merged_into_id is not None:
+    customer = live_customer(uow.customers, activity.customer_id)
+    if customer is None:
         log.warning(
             "activity %s is about customer %s, who is not known here: not on any timeline",
             activity.activity_id,
