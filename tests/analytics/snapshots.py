@@ -25,5 +25,8 @@ def customer(customer_id: str, version: int, **fields: object) -> customer_pb2.C
         created_at=created_at,
     )
     for name, value in fields.items():
-        setattr(message, name, value)
+        if isinstance(value, list):  # repeated fields are filled, not assigned
+            getattr(message, name).extend(value)
+        else:
+            setattr(message, name, value)
     return message

@@ -4,13 +4,14 @@ with: customer events published on crm.events as the customer service's relay wo
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import pika
 from crm_analytics.entrypoints.consumer import HANDLERS
 from crm_platform import amqp
-from crm_platform.events import CONTENT_TYPE, source_of, to_cloudevent
+from crm_platform.events import CONTENT_TYPE, decode, load_event_types, source_of, to_cloudevent
 from crm_platform.runner import ServiceApp
 from crm_platform.testing.processes import wait_until
 from crm_platform.testing.tokens import authorized_channel, staff_token
@@ -78,6 +79,11 @@ class RunningAnalytics:
             f"127.0.0.1:{app.settings.port}", staff_token("analyst", subject="test-analyst")
         )
         self.stub = analytics_pb2_grpc.AnalyticsServiceStub(self.channel)
+        # a marketer's, for the rule segments
+        self.marketer_channel = authorized_channel(
+            f"127.0.0.1:{app.settings.port}", staff_token("marketer", subject="test-marketer")
+        )
+        self.segments_stub = analytics_pb2_grpc.SegmentServiceStub(self.marketer_channel)
 
     def start(self) -> RunningAnalytics:
         for thread in self.threads:
@@ -97,11 +103,48 @@ class RunningAnalytics:
 
     def close(self) -> None:
         self.channel.close()
+        self.marketer_channel.close()
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout=20)
         for hook in self.app.on_stop:
             hook()
+
+
+class EventObserver:
+    """An outside subscriber: its own queue on crm.events, bound to `patterns`."""
+
+    def __init__(self, amqp_url: str, *patterns: str) -> None:
+        self.connection = amqp.connect(amqp_url)
+        self.channel = self.connection.channel()
+        self.subscription = amqp.Subscription(f"observer-{uuid.uuid4().hex[:8]}", patterns)
+        amqp.declare_subscription(self.channel, self.subscription)
+        load_event_types()
+        self.seen: list[Message] = []
+
+    def drain(self) -> list[Message]:
+        """Every event that arrived so far, decoded, in order of arrival."""
+        while True:
+            method, _properties, body = self.channel.basic_get(self.subscription.queue)
+            if method is None:
+                return self.seen
+            self.seen.append(decode(body).message)
+            self.channel.basic_ack(method.delivery_tag)
+
+    def wait_for(self, predicate: Callable[[Message], bool], what: str) -> Message:
+        found: list[Message] = []
+
+        def arrived() -> bool:
+            found[:] = [message for message in self.drain() if predicate(message)]
+            return bool(found)
+
+        wait_until(arrived, timeout=WAIT_SECONDS, what=what)
+        return found[0]
+
+    def close(self) -> None:
+        self.channel.queue_delete(self.subscription.queue)
+        self.channel.queue_delete(self.subscription.dead_letter_queue)
+        self.connection.close()
 
 
 def counts(entries: Iterable[analytics_pb2.SegmentCount]) -> dict[str, int]:

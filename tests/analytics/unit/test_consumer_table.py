@@ -11,13 +11,21 @@ def test_analytics_subscribes_to_every_event() -> None:
     assert HANDLERS.subscription.patterns == ("crm.#",)
 
 
-def test_every_customer_fact_event_has_a_handler() -> None:
+def test_every_customer_and_order_fact_event_has_a_handler() -> None:
     assert set(HANDLERS.handlers) == {
         "crm.customer.v1.CustomerRegistered",
         "crm.customer.v1.CustomerUpdated",
         "crm.customer.v1.CustomerMerged",
         "crm.customer.v1.CustomerBlacklisted",
         "crm.customer.v1.CustomerUnblacklisted",
+        "crm.customer.v1.ConsentChanged",
+        "crm.customer.v1.InteractionLogged",
+        "crm.sales.v1.OrderPlaced",
+        "crm.sales.v1.OrderStepTaken",
+        "crm.sales.v1.OrderCancelled",
+        "crm.sales.v1.OrderPartnerAssigned",
+        "crm.sales.v1.OrderCustomerChanged",
+        "crm.sales.v1.PaymentMilestonePaid",
     }
 
 

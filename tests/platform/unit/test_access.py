@@ -237,5 +237,9 @@ def test_the_analytics_access_options_are_the_table_of_decision_0005() -> None:
         "GetDemographicSegments": Allow(
             roles={"admin", "manager", "marketer", "analyst", "finance", "sales_rep"},
             scopes={"analytics:read"},
-        )
+        ),
+        "GetCustomerValue": Allow(
+            roles={"admin", "manager", "marketer", "analyst", "finance"},
+            scopes={"analytics:read"},
+        ),
     }

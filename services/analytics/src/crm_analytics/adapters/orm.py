@@ -46,3 +46,100 @@ customer_facts = sa.Table(
     ),
     sa.Index("ix_customer_facts_last_event_at", "last_event_at"),
 )
+
+# The tags and consents of the newest snapshot (and ConsentChanged), for the segments' rules.
+customer_tags = sa.Table(
+    "customer_tags",
+    metadata,
+    sa.Column("customer_id", sa.String(36), primary_key=True),
+    sa.Column("tag", sa.String(50), primary_key=True),
+    sa.Index("ix_customer_tags_tag", "tag"),
+)
+
+customer_consents = sa.Table(
+    "customer_consents",
+    metadata,
+    sa.Column("customer_id", sa.String(36), primary_key=True),
+    sa.Column("channel", sa.String(20), primary_key=True),
+    sa.Column("granted", sa.Boolean(), nullable=False),
+    sa.Column("version", sa.BigInteger(), nullable=False),
+)
+
+# Rule segments: the marketers' definitions (owned here, not rebuilt from events) and who is
+# in each. A membership row stays when the customer leaves (member false), so its version
+# keeps counting.
+segments = sa.Table(
+    "segments",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.String(2000), nullable=False),
+    sa.Column("rule", sa.JSON(), nullable=False),
+    sa.Column("version", sa.BigInteger(), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_segments_created_at", "created_at", "id"),
+)
+
+segment_members = sa.Table(
+    "segment_members",
+    metadata,
+    sa.Column("segment_id", sa.String(36), primary_key=True),
+    sa.Column("customer_id", sa.String(36), primary_key=True),
+    sa.Column("member", sa.Boolean(), nullable=False),
+    sa.Column("version", sa.BigInteger(), nullable=False),
+    sa.Index("ix_segment_members_customer_id", "customer_id"),
+)
+
+# -- value: orders, payments and interactions, and their sums per customer ----------------------
+
+# Amounts are decimal text (exact on every database; SQLite keeps a Numeric as a float). The
+# reporting currency's paid sum is also kept in cents, for the segments' comparisons.
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("order_id", sa.String(36), primary_key=True),
+    sa.Column("customer_id", sa.String(36), nullable=False),
+    sa.Column("state", sa.String(30), nullable=False),
+    sa.Column("amount", sa.String(40)),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("placed_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.BigInteger(), nullable=False),
+    sa.Index("ix_orders_customer_id", "customer_id"),
+)
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    sa.Column("order_id", sa.String(36), primary_key=True),
+    sa.Column("number", sa.Integer(), primary_key=True),
+    sa.Column("customer_id", sa.String(36), nullable=False),
+    sa.Column("amount", sa.String(40), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("paid_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_payments_customer_id", "customer_id"),
+)
+
+interactions = sa.Table(
+    "interactions",
+    metadata,
+    sa.Column("interaction_id", sa.String(36), primary_key=True),
+    sa.Column("customer_id", sa.String(36), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_interactions_customer_id", "customer_id"),
+)
+
+customer_value = sa.Table(
+    "customer_value",
+    metadata,
+    sa.Column("customer_id", sa.String(36), primary_key=True),
+    sa.Column("orders", sa.Integer(), nullable=False),
+    sa.Column("first_order_at", UtcDateTime()),
+    sa.Column("last_order_at", UtcDateTime()),
+    sa.Column("paid", sa.JSON(), nullable=False),  # [[amount, currency], ...] largest first
+    sa.Column("paid_cents", sa.BigInteger(), nullable=False),  # in the reporting currency
+    sa.Column("interactions", sa.Integer(), nullable=False),
+    sa.Column("last_interaction_at", UtcDateTime()),
+)

@@ -12,12 +12,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from crm_analytics.adapters.orm import customer_facts
+from crm_analytics.adapters.orm import customer_consents, customer_facts, customer_tags
 from crm_analytics.domain.age import AGE_BAND_KEYS, UNKNOWN_AGE, YOUNGEST, age_band_cutoffs
-from crm_analytics.domain.customer_facts import UNKNOWN, CustomerFacts
+from crm_analytics.domain.customer_facts import UNKNOWN, Consent, CustomerFacts
 from crm_analytics.domain.segments import DemographicSegments, largest_first
 
 _FIELDS = [column.name for column in customer_facts.columns]
+_CONSENT_FIELDS = ["granted", "version"]
 _COUNTED = sa.and_(
     customer_facts.c.registered_at.is_not(None), customer_facts.c.merged_into.is_(None)
 )
@@ -34,21 +35,54 @@ class CustomerFactsRepository:
             .where(customer_facts.c.customer_id == customer_id)
             .with_for_update()
         ).first()
-        return CustomerFacts(**row._mapping) if row is not None else None
+        if row is None:
+            return None
+        tags = self.session.scalars(
+            sa.select(customer_tags.c.tag).where(customer_tags.c.customer_id == customer_id)
+        )
+        consents = self.session.execute(
+            sa.select(customer_consents).where(customer_consents.c.customer_id == customer_id)
+        )
+        return CustomerFacts(
+            **row._mapping,
+            tags=frozenset(tags),
+            consents={c.channel: Consent(c.granted, c.version) for c in consents},
+        )
 
     def save(self, facts: CustomerFacts) -> None:
         values = {name: getattr(facts, name) for name in _FIELDS}
-        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
-        statement = insert(customer_facts).values(**values)
+        statement = self._insert(customer_facts).values(**values)
         self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[customer_facts.c.customer_id],
                 set_={name: statement.excluded[name] for name in _FIELDS[1:]},
             )
         )
+        self.session.execute(
+            sa.delete(customer_tags).where(customer_tags.c.customer_id == facts.customer_id)
+        )
+        if facts.tags:
+            self.session.execute(
+                sa.insert(customer_tags),
+                [{"customer_id": facts.customer_id, "tag": tag} for tag in sorted(facts.tags)],
+            )
+        for channel, consent in facts.consents.items():
+            upsert = self._insert(customer_consents).values(
+                customer_id=facts.customer_id,
+                channel=channel,
+                granted=consent.granted,
+                version=consent.version,
+            )
+            self.session.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[customer_consents.c.customer_id, customer_consents.c.channel],
+                    set_={name: upsert.excluded[name] for name in _CONSENT_FIELDS},
+                )
+            )
 
     def clear(self) -> None:
-        self.session.execute(sa.delete(customer_facts))
+        for table in (customer_consents, customer_tags, customer_facts):
+            self.session.execute(sa.delete(table))
 
     def demographic_segments(self, today: date) -> DemographicSegments:
         if self._dialect == "postgresql" and not self.session.in_transaction():
@@ -76,12 +110,7 @@ class CustomerFactsRepository:
 
     @staticmethod
     def _age_band(today: date) -> sa.ColumnElement[Any]:
-        birth_date = customer_facts.c.birth_date
-        return sa.case(
-            (birth_date.is_(None), UNKNOWN_AGE),
-            *((birth_date <= cutoff, band) for band, cutoff in age_band_cutoffs(today)),
-            else_=YOUNGEST,
-        )
+        return age_band_of(today)
 
     def _count_by(self, key: sa.ColumnElement[Any]) -> dict[str, int]:
         # Grouped in a subquery: PostgreSQL would not match a GROUP BY on an expression with
@@ -101,3 +130,16 @@ class CustomerFactsRepository:
     @property
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
+
+    def _insert(self, table: sa.Table) -> Any:
+        return (pg_insert if self._dialect == "postgresql" else sqlite_insert)(table)
+
+
+def age_band_of(today: date) -> sa.ColumnElement[Any]:
+    """A customer's age band as of `today`, in SQL (what domain.age.age_band computes)."""
+    birth_date = customer_facts.c.birth_date
+    return sa.case(
+        (birth_date.is_(None), UNKNOWN_AGE),
+        *((birth_date <= cutoff, band) for band, cutoff in age_band_cutoffs(today)),
+        else_=YOUNGEST,
+    )

@@ -4,14 +4,15 @@ Events arrive out of order and more than once. Each kind of fact carries the cus
 that last set it, and only a newer version replaces it:
 - the snapshot (Registered, Updated, the survivor of Merged): the demographic fields;
 - the blacklist flag (Blacklisted, Unblacklisted, and the flag inside a snapshot);
-- the merge pointer (Merged, for the merged-away record, and the pointer inside a snapshot).
+- the merge pointer (Merged, for the merged-away record, and the pointer inside a snapshot);
+- each consent channel (ConsentChanged, and the consents inside a snapshot).
 Kept apart because blacklist and merge events carry no snapshot: a Blacklisted v3 that arrives
 before Registered v1 must neither hide that snapshot nor be undone by it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 UNKNOWN = "unknown"  # the segment key of a field the customer record leaves empty
@@ -30,6 +31,14 @@ class CustomerSnapshot:
     blacklisted: bool
     merged_into: str | None
     registered_at: datetime
+    tags: frozenset[str] = frozenset()
+    granted_consents: frozenset[str] = frozenset()  # channels: email, sms, phone, post
+
+
+@dataclass(frozen=True)
+class Consent:
+    granted: bool
+    version: int  # the customer version that set it
 
 
 @dataclass
@@ -47,6 +56,12 @@ class CustomerFacts:
     blacklist_version: int = 0
     merge_version: int = 0
     last_event_at: datetime | None = None  # time of the newest event applied to this customer
+    tags: frozenset[str] = frozenset()  # taken with the snapshot's fields
+    consents: dict[str, Consent] = field(default_factory=dict)  # by channel
+
+    @property
+    def granted_consents(self) -> frozenset[str]:
+        return frozenset(channel for channel, consent in self.consents.items() if consent.granted)
 
     @property
     def registered(self) -> bool:
@@ -62,7 +77,12 @@ class CustomerFacts:
         applied = self._take_fields(snapshot, version)
         applied |= self._flag_blacklisted(snapshot.blacklisted, version)
         applied |= self._point_to(snapshot.merged_into, version)
+        for channel in snapshot.granted_consents | self.consents.keys():
+            applied |= self._consent(channel, channel in snapshot.granted_consents, version)
         return self._touched(at, applied)
+
+    def set_consent(self, channel: str, granted: bool, version: int, at: datetime) -> bool:
+        return self._touched(at, self._consent(channel, granted, version))
 
     def set_blacklisted(self, blacklisted: bool, version: int, at: datetime) -> bool:
         return self._touched(at, self._flag_blacklisted(blacklisted, version))
@@ -80,6 +100,7 @@ class CustomerFacts:
         self.birth_date = snapshot.birth_date
         self.acquisition_source = snapshot.acquisition_source
         self.registered_at = snapshot.registered_at
+        self.tags = snapshot.tags
         self.snapshot_version = version
         return True
 
@@ -95,6 +116,13 @@ class CustomerFacts:
             return False
         self.merged_into = merged_into
         self.merge_version = version
+        return True
+
+    def _consent(self, channel: str, granted: bool, version: int) -> bool:
+        current = self.consents.get(channel)
+        if current is not None and version <= current.version:
+            return False
+        self.consents[channel] = Consent(granted, version)
         return True
 
     def _touched(self, at: datetime, applied: bool) -> bool:

@@ -6,11 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import grpc
+from crm_platform import parsing
 from crm_platform.grpc_server import ServiceBinding
 from crm_platform.parsing import timestamp
 from crm_proto.crm.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+from crm_proto.crm.common.v1 import common_pb2
 
 from crm_analytics.adapters.unit_of_work import AnalyticsUnitOfWork
+from crm_analytics.domain.orders import CustomerValue
 from crm_analytics.domain.segments import DemographicSegments, SegmentCounts
 from crm_analytics.service_layer import views
 
@@ -35,6 +38,29 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     ) -> analytics_pb2.DemographicSegments:
         today = self.clock().astimezone(UTC).date()
         return segments_message(views.demographic_segments(self.uow_factory, today))
+
+    def GetCustomerValue(
+        self, request: analytics_pb2.GetCustomerValueRequest, context: grpc.ServicerContext
+    ) -> analytics_pb2.CustomerValue:
+        customer_id = str(parsing.uuid(request.customer_id, "customer_id"))
+        return value_message(views.customer_value(self.uow_factory, customer_id))
+
+
+def value_message(value: CustomerValue) -> analytics_pb2.CustomerValue:
+    message = analytics_pb2.CustomerValue(
+        customer_id=value.customer_id,
+        orders=value.orders,
+        paid=[common_pb2.Money(currency_code=m.currency, amount=str(m.amount)) for m in value.paid],
+        interactions=value.interactions,
+    )
+    for field, moment in (
+        ("first_order_at", value.first_order_at),
+        ("last_order_at", value.last_order_at),
+        ("last_interaction_at", value.last_interaction_at),
+    ):
+        if moment is not None:
+            getattr(message, field).CopyFrom(timestamp(moment))
+    return message
 
 
 def segments_message(segments: DemographicSegments) -> analytics_pb2.DemographicSegments:

@@ -136,7 +136,9 @@ class JsonCodec:
         if items is not None:
             page = getattr(message, "page")  # noqa: B009 - a field name, known to exist
             return {
-                PAGE_ITEMS: [self.to_json(item) for item in getattr(message, items.name)],
+                PAGE_ITEMS: [
+                    self._value_to_json(items, item) for item in getattr(message, items.name)
+                ],
                 NEXT_PAGE_TOKEN: page.next_page_token or None,
             }
         answered: Json = {}
