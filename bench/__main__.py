@@ -4,8 +4,8 @@ production), and write bench/results/latest.json and latest.md.
 
 BENCH_SCALE=small finishes in a few minutes (its report goes to latest-small.*); the full run
 (the default) imports 1,000,000 customers. BENCH_ONLY=read,write,... runs some of the
-scenarios read, write, token, relay, latency, order, pipeline and scale; BENCH_REDIS_URL names
-another Redis (default redis://127.0.0.1:6379/15).
+scenarios read, write, token, relay, latency, order, pipeline, capture and scale;
+BENCH_REDIS_URL names another Redis (default redis://127.0.0.1:6379/15).
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from bench.stack import bench_stack
 from bench.stats import ScenarioResult
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("read", "write", "token", "relay", "latency", "order", "pipeline", "scale")
+SCENARIOS = (
+    "read", "write", "token", "relay", "latency", "order", "pipeline", "capture", "scale",
+)  # fmt: skip
 
 
 def main() -> int:
@@ -71,7 +73,7 @@ def run(scale: Any, selected: list[str], postgres: PostgresServer, rabbit: Rabbi
                 ("read", scenarios.read), ("write", scenarios.write),
                 ("token", scenarios.token), ("relay", scenarios.relay),
                 ("latency", scenarios.latency), ("order", scenarios.order),
-                ("pipeline", scenarios.pipeline),
+                ("pipeline", scenarios.pipeline), ("capture", scenarios.capture),
             ]  # fmt: skip
             for name, scenario in steps:
                 if name in selected:

@@ -1,0 +1,15 @@
+"""Who may call which method of the marketing service's gRPC services: the
+`(crm.common.v1.access)` options in proto/crm/marketing/v1, the one declaration the gateway
+reads too. The domain then checks who may change what."""
+
+from __future__ import annotations
+
+from crm_platform.access import policy_of
+from crm_proto.crm.marketing.v1 import catalog_pb2, contacts_pb2, forms_pb2, pricing_pb2
+
+POLICY = policy_of(
+    catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
+    pricing_pb2.DESCRIPTOR.services_by_name["PricingService"],
+    forms_pb2.DESCRIPTOR.services_by_name["FormService"],
+    contacts_pb2.DESCRIPTOR.services_by_name["ContactService"],
+)
