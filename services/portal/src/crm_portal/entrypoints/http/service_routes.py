@@ -1,0 +1,181 @@
+"""The /api/v1 routes of the service (support) service (rows that gateway.py serves, like
+routes.py's): staff's under /service/cases, the customer's own under /portal/cases, where rows
+serve the same RPCs as staff's (a customer's case never shows the internal notes)."""
+
+from __future__ import annotations
+
+from crm_platform import enums
+from crm_proto.crm.service.v1 import cases_pb2, routing_pb2
+from google.protobuf.descriptor import MethodDescriptor
+
+from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route
+
+CASES = cases_pb2.DESCRIPTOR.services_by_name["CaseService"]
+ROUTING = routing_pb2.DESCRIPTOR.services_by_name["RoutingService"]
+CASE = "/service/cases/<uuid:case_id>"
+OWN_CASE = "/portal/cases/<uuid:case_id>"
+CASE_ID = {"case_id": "the case's id"}
+CASE_TAGS, PORTAL, ROUTING_TAGS = ("cases",), ("portal",), ("routing",)
+AGENT = "/service/agents/<user_id>"
+AGENT_DOCS = {"user_id": "the agent's staff subject"}
+CASE_TYPES = ", ".join(enums.keys(cases_pb2.CaseType.DESCRIPTOR))
+CHANGE = "If-Match (or the body's `version`) makes the step apply only to that version (409)."
+OPEN_FIELDS = ("type", "priority", "subject", "description", "product_ref", "order_ref")
+
+
+def _cases(name: str) -> MethodDescriptor:
+    return CASES.methods_by_name[name]
+
+
+def _routing(name: str) -> MethodDescriptor:
+    return ROUTING.methods_by_name[name]
+
+
+def _step(
+    rpc: str,
+    rule: str,
+    summary: str,
+    *,
+    description: str = "",
+    tags: tuple[str, ...] = CASE_TAGS,
+    endpoint: str | None = None,
+    body_required: bool = False,
+) -> Route:
+    """A step on one case: POST, its id from the path, the version it expects, the step's own
+    fields (if any) in the body."""
+    return Route(
+        "POST", rule, _cases(rpc), summary=summary, answer="The case after the step", tags=tags,
+        description=f"{description} {CHANGE}".strip(), path={"case_id": "id"},
+        path_docs=CASE_ID, body=WHOLE_REQUEST, body_required=body_required,
+        version="expected_version", problems=(409,), endpoint=endpoint,
+    )  # fmt: skip
+
+
+SERVICE_ROUTES = (
+    Route(
+        "POST", "/service/cases", _cases("OpenCase"),
+        summary="Open a case", answer="The new case", tags=CASE_TAGS,
+        description="`type` (inquiry, complaint, after_sales, suggestion), `priority` (low, "
+        "normal, high, urgent), `channel` (portal, email, phone, web_form, staff), `subject`, "
+        "`description`, `product_ref`, `order_ref`, and the contact's `contact_email` or "
+        "`contact_phone`, whom the customer service recognizes (new, returning or "
+        "blacklisted). The case is routed at once: to an available agent with the skill its "
+        "type requires and room under their capacity, the one with the fewest open cases, in "
+        "turn; nobody free leaves it in the unassigned queue. The customer service away is a "
+        "503 and opens nothing.",
+        body=WHOLE_REQUEST, status=201, location="get_case",
+    ),
+    Route(
+        "GET", "/service/cases", _cases("ListCases"),
+        summary="List cases", answer="A page of cases, newest first", tags=CASE_TAGS,
+        description="An agent sees their queue, their teams' cases and the unassigned queue "
+        "(`unassigned=true`: only that); filters `status`, `owner_id`, `customer_id`.",
+    ),
+    Route(
+        "GET", CASE, _cases("GetCase"),
+        summary="Get a case", answer="The case with its conversation", tags=CASE_TAGS,
+        path={"case_id": "id"}, path_docs=CASE_ID,
+    ),
+    _step(
+        "AssignCase", f"{CASE}/assign", "Assign a case", body_required=True,
+        description='Body `{"owner_id": "<staff subject>"}`: a manager assigns to anyone, an '
+        "agent takes an unassigned case for themselves.",
+    ),
+    _step("StartCase", f"{CASE}/start", "Start working a case (or resume it)"),
+    _step("WaitOnCustomer", f"{CASE}/wait", "Wait on the customer"),
+    _step(
+        "ResolveCase", f"{CASE}/resolve", "Resolve a case", body_required=True,
+        description='Body `{"resolution": "..."}`.',
+    ),
+    _step("CloseCase", f"{CASE}/close", "Close a resolved case"),
+    _step(
+        "ReopenCase", f"{CASE}/reopen", "Reopen a case", body_required=True,
+        description='Body `{"reason": "..."}`; within the reopen window after its resolution.',
+    ),
+    _step(
+        "AddCaseMessage", f"{CASE}/messages", "Reply, or write an internal note",
+        body_required=True,
+        description='Body `{"body": "...", "internal": false}`: a reply the customer sees; '
+        "`internal: true` is a note they never see.",
+    ),
+    Route(
+        "POST", f"{CASE}/route", _routing("RouteCase"),
+        summary="Route a queued case again", answer="The case, assigned", tags=ROUTING_TAGS,
+        description="Managers: a case of the unassigned queue goes to the available agent "
+        "with the skill and room, as a new case does; nobody free is a 409.",
+        path={"case_id": "id"}, path_docs=CASE_ID, problems=(409,),
+    ),
+    # routing: teams, agents and the skill each case type requires
+    Route(
+        "POST", "/service/teams", _routing("CreateTeam"),
+        summary="Create a service team", answer="The new team", tags=ROUTING_TAGS,
+        description="Admins and managers: `name`, and the `manager_id` its escalations go to.",
+        body=WHOLE_REQUEST, status=201, problems=(409,), endpoint="create_service_team",
+    ),
+    Route(
+        "GET", "/service/teams", _routing("ListTeams"),
+        summary="List service teams", answer="The teams, oldest first", tags=ROUTING_TAGS,
+        endpoint="list_service_teams",
+    ),
+    Route(
+        "PUT", AGENT, _routing("PutAgent"),
+        summary="Add or change an agent", answer="The agent with their open cases",
+        tags=ROUTING_TAGS,
+        description="Admins and managers: `team_id`, `skills`, `capacity` (open cases at "
+        "most) and `available`. If-Match (or the body's `version`) makes the change apply "
+        "only to that version (409).",
+        path={"user_id": "user_id"}, path_docs=AGENT_DOCS, body=WHOLE_REQUEST,
+        version="expected_version", problems=(409,),
+    ),
+    Route(
+        "POST", f"{AGENT}/availability", _routing("SetAgentAvailability"),
+        summary="Set an agent's availability", answer="The agent", tags=ROUTING_TAGS,
+        description='Body `{"available": true}`: an agent sets their own, a manager anyone\'s.',
+        path={"user_id": "user_id"}, path_docs=AGENT_DOCS, body=WHOLE_REQUEST,
+    ),
+    Route(
+        "GET", "/service/agents", _routing("ListAgents"),
+        summary="List agents", answer="The agents with their open cases, by user id",
+        tags=ROUTING_TAGS, description="Optionally of one `team_id`.",
+    ),
+    Route(
+        "PUT", f"/service/required-skills/<any({CASE_TYPES}):case_type>",
+        _routing("SetRequiredSkill"),
+        summary="Set the skill a case type requires", answer="Every case type's skill",
+        tags=ROUTING_TAGS, description='Body `{"skill": "repairs"}`; an empty skill: any agent.',
+        path={"case_type": "case_type"}, path_docs={"case_type": "the case type"},
+        body=WHOLE_REQUEST,
+    ),
+    Route(
+        "GET", "/service/required-skills", _routing("ListRequiredSkills"),
+        summary="The skill each case type requires", answer="Every case type's skill",
+        tags=ROUTING_TAGS,
+    ),
+    # the customer's own cases: another customer's case is a 404
+    Route(
+        "POST", "/portal/cases", _cases("OpenCase"),
+        summary="Open a case", answer="My new case", tags=PORTAL,
+        body=WHOLE_REQUEST, writable=OPEN_FIELDS, status=201, location="get_own_case",
+        endpoint="open_own_case",
+    ),
+    Route(
+        "GET", "/portal/cases", _cases("ListCases"),
+        summary="List my cases", answer="A page of my cases, newest first", tags=PORTAL,
+        endpoint="list_own_cases",
+    ),
+    Route(
+        "GET", OWN_CASE, _cases("GetCase"),
+        summary="Get my case", answer="The case with the replies", tags=PORTAL,
+        path={"case_id": "id"}, path_docs=CASE_ID, endpoint="get_own_case",
+    ),
+    _step(
+        "AddCaseMessage", f"{OWN_CASE}/messages", "Reply on my case", tags=PORTAL,
+        endpoint="reply_on_own_case", body_required=True,
+        description='Body `{"body": "..."}`: a case waiting on me goes back to the agent.',
+    ),
+    _step(
+        "ReopenCase", f"{OWN_CASE}/reopen", "Reopen my case", tags=PORTAL,
+        endpoint="reopen_own_case", body_required=True,
+        description='Body `{"reason": "..."}`; within the reopen window after its resolution.',
+    ),
+)  # fmt: skip

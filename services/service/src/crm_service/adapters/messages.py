@@ -1,0 +1,115 @@
+"""Cases <-> their protobuf messages (cases.proto), and the case events as published
+(events.proto)."""
+
+from __future__ import annotations
+
+from crm_platform.enums import EnumCodec
+from crm_platform.parsing import timestamp
+from crm_proto.crm.common.v1 import common_pb2
+from crm_proto.crm.service.v1 import cases_pb2, events_pb2
+from google.protobuf.message import Message
+
+from crm_service.domain import cases
+from crm_service.domain.cases import (
+    Case,
+    CaseChannel,
+    CaseMessage,
+    CasePriority,
+    CaseStatus,
+    CaseType,
+    CustomerRecognition,
+)
+from crm_service.domain.routing import AssignmentReason
+from crm_service.domain.values import Actor, ActorKind
+
+CASE_TYPES = EnumCodec(CaseType, cases_pb2.CaseType)
+CASE_PRIORITIES = EnumCodec(CasePriority, cases_pb2.CasePriority)
+CASE_CHANNELS = EnumCodec(CaseChannel, cases_pb2.CaseChannel)
+CASE_STATUSES = EnumCodec(CaseStatus, cases_pb2.CaseStatus)
+RECOGNITIONS = EnumCodec(CustomerRecognition, cases_pb2.CustomerRecognition)
+ACTOR_KINDS = EnumCodec(ActorKind, common_pb2.ActorKind)
+ASSIGNMENT_REASONS = EnumCodec(AssignmentReason, cases_pb2.AssignmentReason)
+
+
+def case_to_proto(case: Case, viewer: Actor | None) -> cases_pb2.Case:
+    """The case as `viewer` sees it (a customer: without internal notes); None: without its
+    conversation (the events' snapshot)."""
+    details = case.details
+    message = cases_pb2.Case(
+        id=str(case.id),
+        reference=case.reference,
+        type=CASE_TYPES.to_proto(details.type),
+        priority=CASE_PRIORITIES.to_proto(details.priority),
+        channel=CASE_CHANNELS.to_proto(case.channel),
+        status=CASE_STATUSES.to_proto(case.status),
+        subject=details.subject,
+        description=details.description,
+        customer_id=_text(case.customer_id),
+        recognition=RECOGNITIONS.to_proto(case.recognition),
+        contact_email=case.contact.email,
+        contact_phone=case.contact.phone,
+        product_ref=details.product_ref,
+        order_ref=details.order_ref,
+        owner_id=case.owner_id or "",
+        resolution=case.resolution,
+        reopen_count=case.reopen_count,
+        version=case.version,
+    )
+    if viewer is not None:
+        message.messages.extend(message_to_proto(m) for m in case.conversation_for(viewer))
+    for name in ("first_response_at", "resolved_at", "closed_at", "created_at", "updated_at"):
+        moment = getattr(case, name)
+        if moment is not None:
+            getattr(message, name).CopyFrom(timestamp(moment))
+    return message
+
+
+def message_to_proto(message: CaseMessage) -> cases_pb2.CaseMessage:
+    return cases_pb2.CaseMessage(
+        id=str(message.id),
+        author=common_pb2.Actor(
+            subject=message.author.subject, kind=ACTOR_KINDS.to_proto(message.author.kind)
+        ),
+        body=message.body,
+        internal=message.internal,
+        created_at=timestamp(message.created_at),
+    )
+
+
+def event_message(event: object, actor: common_pb2.Actor) -> Message:
+    match event:
+        case cases.CaseOpened(case=snapshot):
+            return events_pb2.CaseOpened(
+                case=case_to_proto(snapshot.case, None), version=event.version, actor=actor
+            )
+        case cases.CaseAssigned(case=snapshot):
+            return events_pb2.CaseAssigned(
+                case=case_to_proto(snapshot.case, None),
+                from_owner_id=event.from_owner_id or "",
+                to_owner_id=event.to_owner_id,
+                reason=ASSIGNMENT_REASONS.to_proto(event.reason),
+                version=event.version,
+                actor=actor,
+            )
+        case cases.CaseStatusChanged(case=snapshot):
+            return events_pb2.CaseStatusChanged(
+                case=case_to_proto(snapshot.case, None),
+                from_status=CASE_STATUSES.to_proto(event.from_status),
+                to_status=CASE_STATUSES.to_proto(event.to_status),
+                reason=event.reason,
+                version=event.version,
+                actor=actor,
+            )
+        case cases.CaseMessageAdded(case=snapshot):
+            return events_pb2.CaseMessageAdded(
+                case_id=str(snapshot.case.id),
+                customer_id=_text(snapshot.case.customer_id),
+                message=message_to_proto(event.message),
+                version=event.version,
+                actor=actor,
+            )
+    raise TypeError(f"no event message for {type(event).__name__}")
+
+
+def _text(value: object | None) -> str:
+    return "" if value is None else str(value)

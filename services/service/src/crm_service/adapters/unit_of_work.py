@@ -1,0 +1,31 @@
+"""The service's unit of work: the chassis transaction plus its repositories, whose
+aggregates' events the chassis writes to the outbox at commit."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from crm_platform.uow import UnitOfWork
+from crm_proto.crm.common.v1 import common_pb2
+from google.protobuf.message import Message
+
+from crm_service.adapters.cases_repository import SqlCaseRepository
+from crm_service.adapters.event_mapping import to_message
+from crm_service.adapters.routing_repository import SqlRouting, SqlTeamDirectory
+
+
+class SqlUnitOfWork(UnitOfWork):
+    cases: SqlCaseRepository
+    teams: SqlTeamDirectory
+    routing: SqlRouting
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self.cases = SqlCaseRepository(self.session, self.track)
+        self.teams = SqlTeamDirectory(self.session)
+        self.routing = SqlRouting(self.session)
+        return self
+
+    def outbox_message(self, event: Any, actor: common_pb2.Actor) -> tuple[Message, str]:
+        # every event is about one case: its subject
+        return to_message(event, actor), str(event.subject_id)

@@ -1,0 +1,14 @@
+"""Who may call which method of the service's gRPC services: the `(crm.common.v1.access)`
+options in proto/crm/service/v1, the one declaration the gateway reads too. The service layer
+then limits each caller to the cases they may see (service_layer/visibility.py), and the case
+says who may take which step."""
+
+from __future__ import annotations
+
+from crm_platform.access import policy_of
+from crm_proto.crm.service.v1 import cases_pb2, routing_pb2
+
+POLICY = policy_of(
+    cases_pb2.DESCRIPTOR.services_by_name["CaseService"],
+    routing_pb2.DESCRIPTOR.services_by_name["RoutingService"],
+)
