@@ -448,3 +448,125 @@ def test_sigterm_drains_each_process_and_loses_nothing(system: System) -> None:
     assert_nothing_lost_nothing_twice(system, writer)
     body = segments(system)
     assert region_count(body, writer.region) >= len(writer.accepted)
+
+
+def test_a_service_relay_killed_between_publishing_and_marking_republishes_and_nothing_doubles(
+    system: System,
+) -> None:
+    """The service (support) service's cases: each event reaches the consumer once, however
+    often the relay publishes it."""
+    system.run("service-api", "service", "api")
+    start(system, customer=("customer", "api"), analytics=("analytics", "all"))
+    with httpx.Client(base_url=system.stack.api, headers=system.stack.headers(), timeout=10) as api:
+        # 2 events each wait in the outbox: opened, and the agent's reply
+        cases = [open_and_answer(api, n) for n in range(12)]
+        halted = system.run("halted-relay", "service", "relay", env={HALT_BEFORE_MARKING: "1"})
+
+        def published_not_marked() -> set[str]:
+            return pending_outbox(system, "service") & inbox_events(system)
+
+        system.wait_until(
+            lambda: bool(published_not_marked()), timeout=30, what="a published, unmarked event"
+        )
+        halted.kill()
+        republished = published_not_marked()
+        system.run("relay", "service", "relay")
+        system.wait_until(
+            lambda: not pending_outbox(system, "service"),
+            timeout=SETTLE_TIMEOUT,
+            what="the relay to publish every service event",
+        )
+        system.wait_until(
+            lambda: outbox_events(system, "service") <= inbox_events(system),
+            timeout=SETTLE_TIMEOUT,
+            what="analytics to record every service event",
+        )
+        system.wait_until(
+            lambda: system.consumer_outcomes("analytics", "duplicate") >= len(republished),
+            timeout=30,
+            what=f"{len(republished)} duplicates absorbed by the inbox",
+        )
+
+        assert len(outbox_events(system, "service")) == 2 * len(cases)
+        for case_id in cases:
+            case = api.get(f"/api/v1/service/cases/{case_id}").json()
+            assert (case["status"], case["version"]) == ("new", 2)
+
+
+def open_and_answer(api: httpx.Client, n: int) -> str:
+    opened = api.post(
+        "/api/v1/service/cases",
+        json={"type": "inquiry", "subject": f"Opening hours {n}",
+              "contact_email": f"asker-{uuid.uuid4().hex[:10]}@example.com"},
+    )  # fmt: skip
+    assert opened.status_code == 201, opened.text
+    case_id: str = opened.json()["id"]
+    answered = api.post(
+        f"/api/v1/service/cases/{case_id}/messages", json={"body": "We open at nine"}
+    )
+    assert answered.status_code == 200, answered.text
+    return case_id
+
+
+def test_a_marketing_relay_killed_between_publishing_and_marking_republishes_and_nothing_doubles(
+    system: System,
+) -> None:
+    """Marketing's products and captured leads: each event reaches the consumer once, however
+    often the relay publishes it."""
+    system.run("marketing-api", "marketing", "api")
+    start(system, analytics=("analytics", "all"))
+    with httpx.Client(base_url=system.stack.api, headers=system.stack.headers(), timeout=10) as api:
+        form = api.post(
+            "/api/v1/marketing/forms",
+            json={"form": {"name": "Website", "active": True, "required_fields": ["email"]}},
+        )
+        assert form.status_code == 201, form.text
+        # 2 events each wait in the outbox: a product, and a lead captured by the public form
+        codes = [create_product_and_capture(api, form.json()["id"], n) for n in range(12)]
+        halted = system.run("halted-relay", "marketing", "relay", env={HALT_BEFORE_MARKING: "1"})
+
+        def published_not_marked() -> set[str]:
+            return pending_outbox(system, "marketing") & inbox_events(system)
+
+        system.wait_until(
+            lambda: bool(published_not_marked()), timeout=30, what="a published, unmarked event"
+        )
+        halted.kill()
+        republished = published_not_marked()
+        system.run("relay", "marketing", "relay")
+        system.wait_until(
+            lambda: not pending_outbox(system, "marketing"),
+            timeout=SETTLE_TIMEOUT,
+            what="the relay to publish every marketing event",
+        )
+        system.wait_until(
+            lambda: outbox_events(system, "marketing") <= inbox_events(system),
+            timeout=SETTLE_TIMEOUT,
+            what="analytics to record every marketing event",
+        )
+        system.wait_until(
+            lambda: system.consumer_outcomes("analytics", "duplicate") >= len(republished),
+            timeout=30,
+            what=f"{len(republished)} duplicates absorbed by the inbox",
+        )
+
+        assert len(outbox_events(system, "marketing")) == 2 * len(codes)
+        listed = api.get("/api/v1/marketing/products", params={"page_size": 50}).json()
+        assert sorted(p["code"] for p in listed["items"]) == sorted(codes)
+        assert {p["version"] for p in listed["items"]} == {1}
+
+
+def create_product_and_capture(api: httpx.Client, form_id: str, n: int) -> str:
+    code = f"FAULT-{n:02d}"
+    product = api.post(
+        "/api/v1/marketing/products",
+        json={"code": code, "product": {"name": f"Product {n}", "unit": "piece", "active": True,
+                                        "list_price": {"currency_code": "CNY", "amount": "9.90"}}},
+    )  # fmt: skip
+    assert product.status_code == 201, product.text
+    captured = api.post(
+        f"/api/v1/public/forms/{form_id}",
+        json={"email": f"visitor-{uuid.uuid4().hex[:10]}@example.com"},
+    )
+    assert captured.status_code == 201, captured.text
+    return code

@@ -38,6 +38,8 @@ def test_config_defaults() -> None:
         "sales": "127.0.0.1:50053",
         "analytics": "127.0.0.1:50056",
         "identity": "127.0.0.1:50057",
+        "service": "127.0.0.1:50054",
+        "marketing": "127.0.0.1:50052",
     }
     assert settings.login_limits == {}
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from crm_platform.settings import ConfigurationError
-from crm_sales.adapters.price_lists import NoPriceLists
+from crm_sales.adapters.price_lists import GrpcPriceLists
 from crm_sales.bootstrap import price_lists
 from crm_sales.config import SERVICE_NAME, SalesSettings
 
@@ -32,5 +32,5 @@ def test_a_bad_threshold_fails_at_start_up_naming_the_variable(value: str) -> No
         SalesSettings.from_env(SERVICE_NAME, {VARIABLE: value})
 
 
-def test_without_marketing_in_the_registry_lines_bring_their_prices() -> None:
-    assert isinstance(price_lists(SalesSettings.from_env(SERVICE_NAME, {})), NoPriceLists)
+def test_with_marketing_in_the_registry_lines_are_priced_by_its_price_lists() -> None:
+    assert isinstance(price_lists(SalesSettings.from_env(SERVICE_NAME, {})), GrpcPriceLists)

@@ -73,15 +73,22 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         "customer", 50051, 9101, database=True, roles=("api", "relay", "consumer"),
-        # sales activities logged as done go on the customer's timeline
+        # sales activities logged as done go on the customer's timeline; paid and cancelled
+        # orders earn and give back loyalty points
         consumes=True, calls=("identity",),
-        summary="parties, dedupe and merge, consent, blacklist, the interaction timeline",
+        schedules=(
+            Schedule("expire-points", "30 1 * * *",
+                     "loyalty points past their expiry expire, one entry per account"),
+        ),
+        summary="parties, dedupe and merge, consent, blacklist, the interaction timeline, "
+        "loyalty points",
     ),
     ServiceSpec(
         "sales", 50053, 9103, database=True, roles=("api", "relay", "consumer"),
         # the customer an order is for must exist and not be blacklisted; marketing's captured
         # leads become leads, and a customer merge moves their leads to the survivor
-        consumes=True, calls=("identity", "customer"),
+        # quote lines given without a price are priced by marketing's price lists
+        consumes=True, calls=("identity", "customer", "marketing"),
         # every won or lost deal updates its team's win model; the nightly run counts them anew
         schedules=(
             Schedule("rebuild-win-models", "0 2 * * *",
@@ -92,9 +99,10 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "targets and scorecards",
     ),
     ServiceSpec(
-        "analytics", 50056, 9106, database=True, roles=("api", "consumer"), consumes=True,
-        calls=("identity",), max_replicas=6, database_storage="50Gi",
-        summary="read models from every event: customer facts, segments",
+        "analytics", 50056, 9106, database=True, roles=("api", "relay", "consumer"),
+        # segment definitions and membership changes go out through its outbox
+        consumes=True, calls=("identity",), max_replicas=6, database_storage="50Gi",
+        summary="read models from every event: customer facts, segments, rule segments",
     ),
     ServiceSpec(
         "identity", 50057, 9108, database=True, roles=("api", "relay"),
@@ -119,8 +127,23 @@ SERVICES: tuple[ServiceSpec, ...] = (
         summary="staff, customer, partner and machine accounts, roles, tokens and their keys",
     ),
     ServiceSpec(
+        "service", 50054, 9104, database=True, roles=("api", "relay"),
+        # a case's contact is recognized by email or phone as a new, returning or blacklisted
+        # customer
+        calls=("identity", "customer"),
+        summary="customer service: cases from every channel through their states, the "
+        "conversation with internal notes, the agents' queues",
+    ),
+    ServiceSpec(
+        "marketing", 50052, 9102, database=True, roles=("api", "relay", "consumer"),
+        # the customers' contact details and consent, copied from the customer service's events
+        consumes=True, calls=("identity",),
+        summary="products and price lists with their rules, lead capture forms, the "
+        "customers' contact and consent for campaigns",
+    ),
+    ServiceSpec(
         "portal", 8080, 9107, database=False, roles=("api",), kind="gateway",
-        calls=("customer", "sales", "analytics", "identity"),
+        calls=("customer", "sales", "analytics", "identity", "service", "marketing"),
         summary="the edge: REST API gateway for web and mobile frontends",
     ),
 )  # fmt: skip

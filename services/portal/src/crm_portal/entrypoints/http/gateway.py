@@ -26,7 +26,7 @@ is conditional on; `Idempotency-Key` is both the gateway's replay key and the re
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ from crm_portal.adapters.messages import (
     renamed_path,
 )
 from crm_portal.entrypoints.http import inputs, operations, problems
+from crm_portal.entrypoints.http.limits import client_address, limiter
 from crm_portal.entrypoints.http.operations import Answer
 from crm_portal.entrypoints.http.problems import FieldError, Problem
 
@@ -58,6 +59,20 @@ VERSION_KEY = "version"  # the body's key for the version a change is conditiona
 
 def snake_case(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+@dataclass(frozen=True)
+class RouteLimit:
+    """A route's own rate limit per client address, on top of the API-wide one (a public
+    route that anyone may call without a token): the app's configuration key that may set it,
+    and the flask-limiter expression it defaults to."""
+
+    config: str
+    default: str
+
+    def value(self) -> str:
+        configured: str | None = current_app.config.get(self.config)
+        return configured or self.default
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,7 @@ class Route:
     # (reply field, media type): the answer is that string field's text, not the reply as JSON
     # (an iCalendar export)
     text: tuple[str, str] | None = None
+    limit: RouteLimit | None = None  # its own limit per client address (429 beyond it)
 
     @property
     def name(self) -> str:
@@ -360,6 +376,11 @@ def _documented_answer(route: Route, headers: tuple[str, ...]) -> Answer:
     return Answer(route.answer, route.rpc.output_type, headers=headers)
 
 
+def _address_key(name: str) -> Callable[[], str]:
+    """A route's own limit counts per client address."""
+    return lambda: f"{name}:{client_address()}"
+
+
 def register(blueprint: Blueprint, codec: JsonCodec, routes: tuple[Route, ...]) -> None:
     """Declare every row on `blueprint`, served by the one handler."""
     rows = {route.name: route for route in routes}
@@ -370,6 +391,10 @@ def register(blueprint: Blueprint, codec: JsonCodec, routes: tuple[Route, ...]) 
 
         view.__name__ = route.name
         view.__doc__ = route.description
+        if route.limit is not None:
+            view = limiter.limit(
+                route.limit.value, key_func=_address_key(route.name), override_defaults=True
+            )(view)
         headers = {}
         if route.version is not None:
             headers["If-Match"] = (

@@ -6,7 +6,6 @@ them all). Who may call a route is its RPC's `access` option; what a field may h
 from __future__ import annotations
 
 from crm_platform import enums
-from crm_proto.crm.analytics.v1 import analytics_pb2
 from crm_proto.crm.customer.v1 import customer_pb2
 from crm_proto.crm.identity.v1 import identity_pb2
 from flask import Blueprint
@@ -14,11 +13,14 @@ from google.protobuf.descriptor import MethodDescriptor
 
 from crm_portal.adapters.messages import JsonCodec
 from crm_portal.entrypoints.http import gateway
+from crm_portal.entrypoints.http.analytics_routes import ANALYTICS_ROUTES
 from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route
+from crm_portal.entrypoints.http.loyalty_routes import LOYALTY_ROUTES
+from crm_portal.entrypoints.http.marketing_routes import MARKETING_ROUTES
 from crm_portal.entrypoints.http.sales_routes import SALES_ROUTES
+from crm_portal.entrypoints.http.service_routes import SERVICE_ROUTES
 
 CUSTOMERS = customer_pb2.DESCRIPTOR.services_by_name["CustomerService"]
-ANALYTICS = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"]
 IDENTITY = identity_pb2.DESCRIPTOR.services_by_name["IdentityService"]
 
 CODEC = JsonCodec(
@@ -122,12 +124,6 @@ ROUTES = (
         path={"customer_id": "customer_id"}, path_docs=CUSTOMER_ID,
         body=WHOLE_REQUEST, status=201, idempotent=True, problems=(409,),
     ),
-    Route(
-        "GET", "/analytics/segments/demographics",
-        ANALYTICS.methods_by_name["GetDemographicSegments"],
-        summary="Customers by region, gender, age band and source", answer="Counts per segment",
-        tags=("analytics",),
-    ),
 )  # fmt: skip
 
 
@@ -222,7 +218,17 @@ OWN_RECORD_UPDATE = Route(
 # the methods that change nothing: retried on UNAVAILABLE, given the shorter deadline
 READS = tuple(
     dict.fromkeys(
-        route.rpc for route in (*ROUTES, *IDENTITY_ROUTES, *SALES_ROUTES) if route.is_read
+        route.rpc
+        for route in (
+            *ROUTES,
+            *LOYALTY_ROUTES,
+            *IDENTITY_ROUTES,
+            *ANALYTICS_ROUTES,
+            *SALES_ROUTES,
+            *MARKETING_ROUTES,
+            *SERVICE_ROUTES,
+        )
+        if route.is_read
     )
 )
 
@@ -231,6 +237,10 @@ def blueprint() -> Blueprint:
     """The /api/v1 routes, for one app."""
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     gateway.register(api, CODEC, ROUTES)
+    gateway.register(api, CODEC, LOYALTY_ROUTES)
     gateway.register(api, CODEC, IDENTITY_ROUTES)
+    gateway.register(api, CODEC, ANALYTICS_ROUTES)
     gateway.register(api, CODEC, SALES_ROUTES)
+    gateway.register(api, CODEC, MARKETING_ROUTES)
+    gateway.register(api, CODEC, SERVICE_ROUTES)
     return api
