@@ -7,7 +7,7 @@ STUBS := libs/crm_proto/src/crm_proto/.generated
 # SERVICES_WITH_DB, from the registry of services (make generate)
 include deploy/services.mk
 
-.PHONY: setup proto generate run migrate test test-unit test-integration test-system lint format bench clean
+.PHONY: setup proto generate run migrate test test-slow test-unit test-integration test-system lint format bench clean
 
 setup: .venv/.synced $(STUBS)
 
@@ -39,9 +39,14 @@ run: migrate
 	$(UV) run crm preflight
 	$(UV) run honcho start -f Procfile
 
-# Every layer, or one (tests/conftest.py marks each test); more pytest options: PYTEST_ARGS=...
+# Every layer but the slow suites, or one layer (tests/conftest.py marks each test); more
+# pytest options: PYTEST_ARGS=...
 test: setup
-	$(UV) run pytest $(PYTEST_ARGS)
+	$(UV) run pytest -m "not slow" $(PYTEST_ARGS)
+
+# The suites marked slow (the fault suite: each test lays out and breaks a system of its own)
+test-slow: setup
+	$(UV) run pytest -m slow $(PYTEST_ARGS)
 
 test-unit: setup
 	$(UV) run pytest -m "not integration and not system" $(PYTEST_ARGS)

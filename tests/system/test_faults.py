@@ -50,6 +50,9 @@ from tests.system.stack import (
 
 PROBLEM = "application/problem+json"
 
+# minutes of processes started, broken and recovered: `make test-slow`, not `make test`
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def system(
