@@ -1,7 +1,8 @@
 """Loyalty from the order stream, as the real processes run it: a customer's paid order earns
 points that they see in the portal, the same OrderPaid delivered again earns nothing more,
-points redeemed for an order come back when it is cancelled, another customer sees none of it,
-and a bad redemption is a problem that changes nothing."""
+points the customer redeems off a priced order's price come back when it is cancelled, another
+customer sees none of it and cannot spend them, and a bad redemption is a problem that changes
+nothing."""
 
 from __future__ import annotations
 
@@ -85,22 +86,31 @@ def test_a_paid_order_earns_once_and_a_cancelled_order_gives_back_its_points(
         properties=pika.BasicProperties(content_type="application/cloudevents+protobuf"),
     )  # fmt: skip
 
-    # points for a second order, given back when it is cancelled
+    # points for a second order at its price, given back when it is cancelled
     second = place(api, customer.token, "Summer flyer")
-    path = f"/api/v1/customers/{customer.id}/loyalty/redemptions"
-    refused = api.post(
-        path, json={"order_id": second, "points": 0, "currency": "CNY"}, headers=auth(rep)
-    )
-    redeemed = api.post(
-        path, json={"order_id": second, "points": 234, "currency": "CNY"}, headers=auth(rep)
-    )
+    staff_second, own_second = f"/sales/orders/{second}", f"/portal/orders/{second}"
+    step(api, rep, f"{staff_second}/confirm")
+    step(api, rep, f"{staff_second}/proposal", {"proposal": "A folded flyer"})
+    step(api, customer.token, f"{own_second}/approve-proposal")
+    step(api, manager, f"{staff_second}/price",
+         {"amount": {"currency_code": "CNY", "amount": "500.00"}})  # fmt: skip
+    path = f"/api/v1{own_second}/loyalty-points"
+    refused = api.post(path, json={"points": 0}, headers=auth(customer.token))
+    too_many = api.post(path, json={"points": 5000}, headers=auth(customer.token))
+    not_theirs = api.post(path, json={"points": 10}, headers=auth(other.token))
+    redeemed = api.post(path, json={"points": 234}, headers=auth(customer.token))
     assert refused.status_code == 422
     assert refused.headers["Content-Type"] == "application/problem+json"
-    assert "points" in refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["points"]
+    assert too_many.status_code == 409, too_many.text
+    assert not_theirs.status_code == 404
     assert redeemed.status_code == 200, redeemed.text
-    assert redeemed.json()["discount"] == {"currency_code": "CNY", "amount": "23.40"}
-    assert redeemed.json()["account"]["balance"] == 1000
-    step(api, rep, f"/sales/orders/{second}/cancel", {"reason": "Not this summer"})
+    assert redeemed.json()["loyalty_discount"] == {
+        "points": 234, "amount": {"currency_code": "CNY", "amount": "23.40"},
+    }  # fmt: skip
+    assert redeemed.json()["amount_due"] == {"currency_code": "CNY", "amount": "476.60"}
+    assert loyalty(api, customer.token)["balance"] == 1000
+    step(api, rep, f"{staff_second}/cancel", {"reason": "Not this summer"})
 
     stack.wait_until(
         lambda: loyalty(api, customer.token)["balance"] == 1234,

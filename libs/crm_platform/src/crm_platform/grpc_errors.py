@@ -1,7 +1,9 @@
 """Domain errors <-> gRPC status, with rich details (google.rpc.Status).
 
 Server side: `status_for` turns a DomainError into a status with field violations
-(BadRequest) or the existing resource (ResourceInfo). Client side: `details_of` reads them back.
+(BadRequest) or the existing resource (ResourceInfo). Client side: `details_of` reads them back,
+and `domain_error_of` makes a service's refusal the caller's own error again, so it passes on
+with its code, message and field details.
 """
 
 from __future__ import annotations
@@ -90,3 +92,17 @@ def details_of(error: grpc.RpcError) -> ErrorDetails:
             detail.Unpack(info)
             existing_id = info.resource_name
     return ErrorDetails(code, message, violations, existing_id)
+
+
+def domain_error_of(error: grpc.RpcError) -> errors.DomainError | None:
+    """The DomainError a called service refused with (None for a fault: UNKNOWN, INTERNAL,
+    DEADLINE_EXCEEDED and the like are not the caller's to pass on as a refusal)."""
+    details = details_of(error)
+    if details.code is grpc.StatusCode.INVALID_ARGUMENT and details.violations:
+        return errors.ValidationFailed(details.violations)
+    if details.code is grpc.StatusCode.ALREADY_EXISTS and details.existing_id:
+        return errors.AlreadyExists(details.message, details.existing_id)
+    for kind, code in _CODES:
+        if code is details.code and kind not in (errors.ValidationFailed, errors.AlreadyExists):
+            return kind(details.message)
+    return None

@@ -5,6 +5,8 @@ record for a customer nobody checked.
 
 - Placing an order or opening an opportunity: GetCustomer for the customer's standing (not
   found is UNKNOWN).
+- Redeeming loyalty points for an order: LoyaltyService.RedeemPoints, whose refusals (too few
+  points, already redeemed) reach the caller as they are.
 - Converting a lead: RecognizeCustomer by the lead's email and phone (a blacklisted one stops
   the conversion; a returning one is linked), else CreateCustomer, whose ALREADY_EXISTS names
   the customer to link instead of a second record.
@@ -17,11 +19,12 @@ from uuid import UUID
 import grpc
 from crm_platform.errors import FailedPrecondition, Unavailable
 from crm_platform.grpc_client import open_channel
-from crm_platform.grpc_errors import details_of
-from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
+from crm_platform.grpc_errors import details_of, domain_error_of
+from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc, loyalty_pb2, loyalty_pb2_grpc
 
 from crm_sales.domain.leads import Contact
 from crm_sales.domain.teams import LeadSource
+from crm_sales.domain.values import Money
 from crm_sales.service_layer.leads import ConvertedCustomer, CustomersUnavailable
 from crm_sales.service_layer.ports import CustomerStanding
 
@@ -33,6 +36,7 @@ _DOWN = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 class GrpcCustomers:
     def __init__(self, channel: grpc.Channel) -> None:
         self._stub = customer_pb2_grpc.CustomerServiceStub(channel)
+        self._loyalty = loyalty_pb2_grpc.LoyaltyServiceStub(channel)
 
     @classmethod
     def connect(cls, target: str) -> GrpcCustomers:
@@ -55,6 +59,22 @@ class GrpcCustomers:
         if customer.blacklisted:
             return CustomerStanding.BLACKLISTED
         return CustomerStanding.ACTIVE
+
+    def redeem_points(self, customer_id: UUID, order_id: UUID, points: int, currency: str) -> Money:
+        request = loyalty_pb2.RedeemPointsRequest(
+            customer_id=str(customer_id), order_id=str(order_id), points=points,
+            currency=currency,
+        )  # fmt: skip
+        try:
+            redemption = self._loyalty.RedeemPoints(request, timeout=DEADLINE)
+        except grpc.RpcError as error:
+            if error.code() in _DOWN:
+                raise Unavailable("the customer service is unavailable") from error
+            refusal = domain_error_of(error)
+            if refusal is None:
+                raise
+            raise refusal from error
+        return Money.of(redemption.discount.amount, redemption.discount.currency_code)
 
     def customer_for(self, contact: Contact, source: LeadSource) -> ConvertedCustomer:
         try:

@@ -9,7 +9,14 @@ from typing import Any
 from uuid import UUID
 
 from crm_sales.domain.contracts import Anchor, Milestone, PaymentTerms, TermKind, TermLine
-from crm_sales.domain.orders import Order, OrderState, OrderStep, Signature, StepRecord
+from crm_sales.domain.orders import (
+    LoyaltyDiscount,
+    Order,
+    OrderState,
+    OrderStep,
+    Signature,
+    StepRecord,
+)
 from crm_sales.domain.values import Actor, ActorKind, Money
 
 Json = dict[str, Any]
@@ -27,6 +34,7 @@ def to_document(order: Order) -> Json:
         "milestones": [_milestone(m) for m in order.milestones],
         "cancel_reason": order.cancel_reason,
         "history": [_step(record) for record in order.history],
+        "loyalty_discount": _discount(order.loyalty_discount),
     }
 
 
@@ -49,6 +57,8 @@ def from_row(row: Any) -> Order:
         milestones=[_milestone_of(m) for m in document["milestones"]],
         cancel_reason=document["cancel_reason"],
         history=[_step_of(record) for record in document["history"]],
+        # documents written before loyalty discounts existed have none
+        loyalty_discount=_discount_of(document.get("loyalty_discount")),
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -61,6 +71,19 @@ def _money(money: Money | None) -> Json | None:
 
 def _money_of(value: Json | None) -> Money | None:
     return None if value is None else Money(Decimal(value["amount"]), value["currency"])
+
+
+def _discount(discount: LoyaltyDiscount | None) -> Json | None:
+    if discount is None:
+        return None
+    money = discount.amount
+    return {"points": discount.points, "amount": str(money.amount), "currency": money.currency}
+
+
+def _discount_of(value: Json | None) -> LoyaltyDiscount | None:
+    if value is None:
+        return None
+    return LoyaltyDiscount(value["points"], Money(Decimal(value["amount"]), value["currency"]))
 
 
 def _terms(terms: PaymentTerms) -> Json:

@@ -53,6 +53,14 @@ def to_message(event: object, actor: common_pb2.Actor) -> Message:
                 version=order.version,
                 actor=actor,
             )
+        case events.OrderDiscounted(order=order):
+            return events_pb2.OrderDiscounted(
+                order=snapshot_to_proto(order),
+                points=event.points,
+                discount=money_to_proto(event.discount),
+                version=order.version,
+                actor=actor,
+            )
         case events.OrderCustomerChanged(order=order):
             return events_pb2.OrderCustomerChanged(
                 order=snapshot_to_proto(order),

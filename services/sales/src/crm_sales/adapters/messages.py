@@ -45,6 +45,11 @@ def order_to_proto(order: Order, viewer: Actor, *, today: date) -> sales_pb2.Ord
     )
     if order.amount is not None:
         message.amount.CopyFrom(money_to_proto(order.amount))
+    if order.amount_due is not None:
+        message.amount_due.CopyFrom(money_to_proto(order.amount_due))
+    if order.loyalty_discount is not None:
+        message.loyalty_discount.points = order.loyalty_discount.points
+        message.loyalty_discount.amount.CopyFrom(money_to_proto(order.loyalty_discount.amount))
     if order.terms is not None:
         message.terms.CopyFrom(terms_to_proto(order.terms))
     if order.customer_signature is not None:

@@ -84,6 +84,15 @@ class OrderPartnerAssigned(OrderEvent):
 
 
 @dataclass(frozen=True)
+class OrderDiscounted(OrderEvent):
+    """The customer's loyalty points took `discount` off the snapshot's amount."""
+
+    points: int
+    discount: Money
+    actor: Actor
+
+
+@dataclass(frozen=True)
 class OrderCustomerChanged(OrderEvent):
     """The snapshot's customer_id: the survivor of a customer merge."""
 
@@ -126,6 +135,7 @@ DomainEvent = (
     | OrderStepTaken
     | OrderCancelled
     | OrderPartnerAssigned
+    | OrderDiscounted
     | OrderCustomerChanged
     | PaymentMilestonePaid
     | OrderPaid

@@ -10,6 +10,9 @@ then its input, and changes nothing when any of them fails; a step taken raises 
 adds a record to the history and records an event. Signing the contract makes the payment
 milestones, which staff of finance mark paid as the money comes in.
 
+Once priced and before either side signs, the customer's loyalty points may take an amount off
+the price, once (`discount`); the milestones and the total paid are the amount due after it.
+
 Pure Python. Times are timezone-aware UTC and are passed in by the caller (`now`).
 """
 
@@ -112,6 +115,14 @@ class StepRecord:
     note: str | None  # the revision note or the cancellation reason
 
 
+@dataclass(frozen=True)
+class LoyaltyDiscount:
+    """Loyalty points the customer redeemed for this order, and what they took off."""
+
+    points: int
+    amount: Money
+
+
 @dataclass
 class Order:
     id: UUID
@@ -133,6 +144,7 @@ class Order:
     created_at: datetime
     updated_at: datetime
     partner_id: UUID | None = None  # the partner it is outsourced to
+    loyalty_discount: LoyaltyDiscount | None = None
     _events: list[object] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -258,6 +270,43 @@ class Order:
         text = checked_text(reason, "reason", REASON_MAX_LENGTH, required=True)
         self.cancel_reason = text
         self._take(OrderStep.CANCEL, actor, now, note=text)
+
+    def check_discountable(self, actor: Actor) -> None:
+        """Loyalty points may come off the price now: priced, neither side signed, no discount
+        yet, and the actor is staff or the order's customer."""
+        if not _staff_or_customer(self, actor):
+            raise PermissionDenied(f"{who(actor)} may not redeem points for order {self.id}")
+        if self.state is not OrderState.PRICED or self.customer_signature or self.company_signature:
+            raise FailedPrecondition(
+                f"order {self.id} is {self.state}: points come off a priced order before it is "
+                "signed"
+            )
+        if self.loyalty_discount is not None:
+            raise FailedPrecondition(f"points were redeemed for order {self.id} already")
+
+    def discount(self, actor: Actor, now: datetime, points: int, amount: Money) -> None:
+        """Take the redeemed points' worth off the price: less than the whole price, in its
+        currency."""
+        self.check_discountable(actor)
+        price, _terms = self._pricing()
+        if amount.currency != price.currency:
+            raise FailedPrecondition(
+                f"the discount is in {amount.currency}, order {self.id} in {price.currency}"
+            )
+        if amount.amount >= price.amount:
+            raise ValidationFailed(
+                FieldViolation("points", f"are worth {amount.amount}: not less than the price")
+            )
+        self.loyalty_discount = LoyaltyDiscount(points, amount)
+        self._touch(now)
+        self._events.append(domain_events.OrderDiscounted(self.snapshot(), points, amount, actor))
+
+    @property
+    def amount_due(self) -> Money | None:
+        """The price less the loyalty discount: what the milestones ask for."""
+        if self.amount is None or self.loyalty_discount is None:
+            return self.amount
+        return Money(self.amount.amount - self.loyalty_discount.amount.amount, self.amount.currency)
 
     def pay_milestone(self, actor: Actor, now: datetime, number: int, reference: str) -> None:
         """Record the payment of milestone `number`; paying the last unpaid one pays the order."""
@@ -396,9 +445,11 @@ class Order:
         self.updated_at = now
 
     def _pricing(self) -> tuple[Money, PaymentTerms]:
-        if self.amount is None or self.terms is None:
+        """The amount due and the terms it is paid on."""
+        due = self.amount_due
+        if due is None or self.terms is None:
             raise FailedPrecondition(f"order {self.id} has not been priced")
-        return self.amount, self.terms
+        return due, self.terms
 
     def _is_own_customer(self, actor: Actor) -> bool:
         return _is_customer(actor, self.customer_id)

@@ -152,6 +152,15 @@ class SalesServicer(sales_pb2_grpc.SalesServiceServicer):
             ),
         )
 
+    def RedeemLoyaltyPoints(
+        self, request: sales_pb2.RedeemLoyaltyPointsRequest, context: grpc.ServicerContext
+    ) -> sales_pb2.Order:
+        actor = caller()
+        order = self.orders.redeem_points(
+            actor, parsing.uuid(request.id, "id"), request.expected_version, request.points
+        )
+        return _answer(order, actor)
+
     def _take(self, request: _StepRequest, step: Step) -> sales_pb2.Order:
         actor = caller()
         order = self.orders.take(

@@ -99,19 +99,38 @@ class OrderHandlers:
             rows = uow.orders.list(filters, after, limit + 1)
         return paging.page_of(rows, limit, lambda order: (order.created_at, order.id))
 
+    def redeem_points(
+        self, actor: Actor, order_id: UUID, expected_version: int, points: int
+    ) -> Order:
+        """The customer's loyalty points off the order's price. The customer service redeems
+        them first (it keeps the balance); should the order then have moved on, the points come
+        back with its cancellation, and the same request again finds the same redemption."""
+        with self.uow_factory() as uow:
+            order = _visible(uow, actor, uow.orders.get(order_id), order_id)
+            _at_version(order, expected_version)
+            order.check_discountable(actor)
+            currency = order.amount.currency if order.amount else ""
+        worth = self.customers.redeem_points(order.customer_id, order_id, points, currency)
+        return self.take(
+            actor, order_id, expected_version,
+            lambda order, actor, now: order.discount(actor, now, points, worth),
+        )  # fmt: skip
+
     def take(self, actor: Actor, order_id: UUID, expected_version: int, step: Step) -> Order:
         """One step of the workflow on the order, if it is still at `expected_version` (0:
         whatever version it is at)."""
         with self.uow_factory() as uow:
             order = _visible(uow, actor, uow.orders.get(order_id), order_id)
-            if expected_version and expected_version != order.version:
-                raise Conflict(
-                    f"order {order_id} is at version {order.version}, not {expected_version}"
-                )
+            _at_version(order, expected_version)
             step(order, actor, self.clock())
             uow.orders.save(order)
             uow.commit()
         return order
+
+
+def _at_version(order: Order, expected_version: int) -> None:
+    if expected_version and expected_version != order.version:
+        raise Conflict(f"order {order.id} is at version {order.version}, not {expected_version}")
 
 
 def _placed_for(

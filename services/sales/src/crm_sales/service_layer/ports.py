@@ -12,6 +12,7 @@ from crm_platform.paging import Cursor
 from crm_platform.ports import Transaction
 
 from crm_sales.domain.orders import Order, OrderState
+from crm_sales.domain.values import Money
 
 if TYPE_CHECKING:  # visibility.py reads TeamDirectory from here
     from crm_sales.service_layer.visibility import Scope
@@ -51,6 +52,11 @@ class Customers(Protocol):
     """The customer service, asked with the caller's own token."""
 
     def standing(self, customer_id: UUID) -> CustomerStanding: ...
+
+    def redeem_points(self, customer_id: UUID, order_id: UUID, points: int, currency: str) -> Money:
+        """Redeem the customer's loyalty points for the order (the same request again answers
+        the same redemption); what they are worth in `currency`."""
+        ...
 
 
 class TeamDirectory(Protocol):

@@ -32,6 +32,10 @@ OWN_ORDER = "/portal/orders/<uuid:order_id>"
 ORDERS = ("orders",)
 PORTAL = ("portal",)
 CHANGE = "If-Match (or the body's `version`) makes the step apply only to that version (409)."
+LOYALTY_POINTS = (
+    'Body `{"points": 500}`: once, on a priced order before either side signs; the customer '
+    "service redeems them (never more than the balance) and the milestones ask for the rest."
+)
 
 
 def _step(
@@ -86,6 +90,11 @@ ORDER_ROUTES = (
         "acceptance).",
     ),
     _step(
+        "RedeemLoyaltyPoints", f"{ORDER}/loyalty-points",
+        "Take a customer's points off the price",
+        body_required=True, description=LOYALTY_POINTS,
+    ),
+    _step(
         "SignContract", f"{ORDER}/sign", "Sign the contract for the company",
         description="The contract is signed when the customer has signed too; its payment "
         "milestones are then scheduled.",
@@ -137,6 +146,11 @@ ORDER_ROUTES = (
         "RequestRevision", f"{OWN_ORDER}/request-revision", "Ask for another proposal",
         endpoint="request_own_revision", tags=PORTAL, body_required=True,
         description="Body `{\"note\": \"what to change\"}`.",
+    ),
+    _step(
+        "RedeemLoyaltyPoints", f"{OWN_ORDER}/loyalty-points", "Pay part of my order with points",
+        endpoint="redeem_own_points", tags=PORTAL, body_required=True,
+        description=LOYALTY_POINTS,
     ),
     _step(
         "SignContract", f"{OWN_ORDER}/sign", "Sign the contract",
