@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 from crm_platform import errors
-from crm_platform.grpc_errors import details_of, status, status_for
+from crm_platform.grpc_errors import details_of, domain_error_of, status, status_for
 
 CODES = [
     (errors.NotFound("no customer c-1"), grpc.StatusCode.NOT_FOUND),
@@ -87,3 +87,20 @@ def test_plain_status_has_no_details():
     assert (received.code, received.message) == (grpc.StatusCode.UNAVAILABLE, "later")
     assert received.violations == []
     assert received.existing_id is None
+
+
+@pytest.mark.parametrize(("error", "code"), CODES[:-1], ids=lambda v: type(v).__name__)
+def test_a_called_service_refusal_is_the_same_error_again(error, code):
+    again = domain_error_of(ReceivedError(status_for(error)))
+
+    assert type(again) is type(error)
+    assert str(again) == str(error)
+    assert getattr(again, "violations", None) == getattr(error, "violations", None)
+    assert getattr(again, "existing_id", None) == getattr(error, "existing_id", None)
+
+
+@pytest.mark.parametrize(
+    "code", [grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED]
+)
+def test_a_fault_of_a_called_service_is_no_refusal(code):
+    assert domain_error_of(ReceivedError(status(code, "boom"))) is None
