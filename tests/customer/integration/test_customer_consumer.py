@@ -268,3 +268,53 @@ def test_paid_orders_earn_once_and_a_cancelled_one_gives_back_what_was_redeemed_
     assert (account.tier, account.earned_last_year, account.points_to_next_tier) == (
         loyalty_pb2.LOYALTY_TIER_BRONZE, 133, 867,
     )  # fmt: skip
+
+
+def test_a_merge_hands_the_points_to_the_survivor_and_a_later_cancellation_finds_them(
+    app: ServiceApp, stub: customer_pb2_grpc.CustomerServiceStub, publisher: EventPublisher
+) -> None:
+    survivor, merged = (
+        stub.CreateCustomer(
+            customer_pb2.CreateCustomerRequest(
+                customer=customer_pb2.Customer(name=name, email=f"{uuid.uuid4().hex}@example.com")
+            ),
+            timeout=10,
+            wait_for_ready=True,
+        )
+        for name in ("Wang Fang", "Fang Wang")
+    )
+    staff = loyalty_pb2_grpc.LoyaltyServiceStub(
+        authorized_channel(f"127.0.0.1:{app.settings.port}", admin_token())
+    )
+    first, second, theirs, redeemed_for = (str(uuid.uuid4()) for _ in range(4))
+    publisher.publish(paid(first, merged.id, "500"), subject=first)
+    publisher.publish(paid(second, merged.id, "300"), subject=second)
+    publisher.publish(paid(theirs, survivor.id, "1000"), subject=theirs)
+    wait_until(lambda: balance(staff, survivor.id) == 100, timeout=WAIT_SECONDS, what="points")
+    wait_until(lambda: balance(staff, merged.id) == 80, timeout=WAIT_SECONDS, what="points")
+    staff.RedeemPoints(
+        loyalty_pb2.RedeemPointsRequest(
+            customer_id=merged.id, order_id=redeemed_for, points=20, currency="CNY"
+        ),
+        timeout=5,
+    )  # spent from the first order's lot: 30 of its 50 are left
+
+    stub.MergeCustomers(
+        customer_pb2.MergeCustomersRequest(survivor_id=survivor.id, merged_id=merged.id),
+        timeout=10,
+    )
+    # the order's cancellation still names the merged customer, as sales saw it before
+    for _ in range(2):
+        publisher.publish(cancelled(redeemed_for, merged.id), subject=redeemed_for)
+
+    wait_until(lambda: balance(staff, survivor.id) == 180, timeout=WAIT_SECONDS, what="restored")
+    entries = staff.ListLoyaltyEntries(
+        loyalty_pb2.ListLoyaltyEntriesRequest(customer_id=survivor.id), timeout=5
+    ).entries
+    assert sorted((entry.kind, entry.points, entry.order_id) for entry in entries) == sorted([
+        (loyalty_pb2.LOYALTY_ENTRY_KIND_EARNED, 100, theirs),
+        (loyalty_pb2.LOYALTY_ENTRY_KIND_TRANSFERRED, 30, first),
+        (loyalty_pb2.LOYALTY_ENTRY_KIND_TRANSFERRED, 30, second),
+        (loyalty_pb2.LOYALTY_ENTRY_KIND_RESTORED, 20, redeemed_for),
+    ])  # fmt: skip
+    assert balance(staff, merged.id) == 0

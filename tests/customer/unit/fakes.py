@@ -15,6 +15,7 @@ from uuid import UUID
 
 from crm_customer.adapters.messages import actor_from_proto
 from crm_customer.domain.events import DomainEvent
+from crm_customer.domain.loyalty import LoyaltyAccount
 from crm_customer.domain.model import Customer
 from crm_customer.domain.values import Actor, Interaction
 from crm_customer.service_layer.ports import CustomerFilters
@@ -27,6 +28,7 @@ class Store:
     customers: dict[UUID, Customer] = field(default_factory=dict)
     interactions: dict[UUID, Interaction] = field(default_factory=dict)
     keys: dict[str, UUID] = field(default_factory=dict)
+    loyalty: dict[UUID, LoyaltyAccount] = field(default_factory=dict)
     published: list[tuple[DomainEvent, Actor]] = field(default_factory=list)
     commits: int = 0
 
@@ -108,6 +110,19 @@ class FakeInteractions:
                 self.rows[interaction_id] = replace(interaction, customer_id=to_customer_id)
 
 
+class FakeLoyalty:
+    """The loyalty accounts (what a merge moves between them; the ledger is the domain's)."""
+
+    def __init__(self, rows: dict[UUID, LoyaltyAccount]) -> None:
+        self.rows = rows
+
+    def get(self, customer_id: UUID, *, for_update: bool = False) -> LoyaltyAccount:
+        return copy.deepcopy(self.rows.get(customer_id, LoyaltyAccount(customer_id)))
+
+    def save(self, account: LoyaltyAccount) -> None:
+        self.rows[account.customer_id] = copy.deepcopy(account)
+
+
 class FakeIdempotencyKeys:
     def __init__(self, rows: dict[str, UUID]) -> None:
         self.rows = rows
@@ -127,10 +142,12 @@ class FakeUnitOfWork:
         self._customers = dict(self.store.customers)
         self._interactions = dict(self.store.interactions)
         self._keys = dict(self.store.keys)
+        self._loyalty = dict(self.store.loyalty)
         self._seen: list[Customer] = []
         self.customers = FakeCustomers(self._customers, self._seen.append)
         self.interactions = FakeInteractions(self._interactions)
         self.idempotency_keys = FakeIdempotencyKeys(self._keys)
+        self.loyalty = FakeLoyalty(self._loyalty)
         return self
 
     def __exit__(
@@ -147,6 +164,7 @@ class FakeUnitOfWork:
         self.store.customers = dict(self._customers)
         self.store.interactions = dict(self._interactions)
         self.store.keys = dict(self._keys)
+        self.store.loyalty = dict(self._loyalty)
         self.store.published.extend((event, actor) for event in events)
         self.store.commits += 1
 

@@ -108,6 +108,43 @@ def test_a_cancellation_seen_twice_undoes_once() -> None:
     assert (again, account.balance) == ([], 0)
 
 
+def test_a_merged_customers_lots_go_to_the_survivor_with_their_expiry_and_order() -> None:
+    merged, (first, second) = account_with("300", "500", start=NOW - timedelta(days=10))
+    merged.redeem(entry_id=next(ids), order_id=uuid4(), points=40, now=NOW)  # 10 of 50 left
+    survivor, _ = account_with("1000")
+    expiries = [lot.expires_at for lot in merged.lots]
+    merged.new_entries.clear()
+    survivor.new_entries.clear()
+
+    made = merged.transfer_to(survivor, new_id=lambda: next(ids), now=NOW)
+
+    assert (merged.balance, merged.lots) == (0, [])
+    assert [(e.kind, e.points, e.balance) for e in merged.new_entries] == [
+        (EntryKind.TRANSFERRED, -40, 0)
+    ]
+    assert [(e.kind, e.points, e.order_id, e.expires_at) for e in survivor.new_entries] == [
+        (EntryKind.TRANSFERRED, 40, second, expiries[0])
+    ]
+    assert survivor.balance == 140
+    assert len(made) == 2
+    assert first not in {lot.order_id for lot in survivor.lots}
+    # the order the transferred lot came from, cancelled later, takes it back in the survivor's
+    (transferred,) = survivor.new_entries
+    (reversed_entry,) = survivor.cancel_order(
+        PROGRAM, order_entries=[transferred], new_id=lambda: next(ids), order_id=second, now=NOW
+    )
+    assert (reversed_entry.kind, reversed_entry.points, survivor.balance) == (
+        EntryKind.REVERSED, -40, 100,
+    )  # fmt: skip
+
+
+def test_an_empty_account_transfers_nothing() -> None:
+    merged, survivor = LoyaltyAccount(uuid4()), LoyaltyAccount(uuid4())
+
+    assert merged.transfer_to(survivor, new_id=lambda: next(ids), now=NOW) == []
+    assert (merged.version, survivor.version) == (0, 0)
+
+
 def test_what_is_left_of_expired_lots_expires_as_one_entry() -> None:
     account, _ = account_with("300", "500", start=NOW - timedelta(days=400))
     account.redeem(entry_id=next(ids), order_id=uuid4(), points=10, now=NOW)

@@ -50,7 +50,7 @@ def upgrade() -> None:
     op.create_index(
         "ux_loyalty_entries_order_kind",
         "loyalty_entries",
-        ["order_id", "kind"],
+        ["customer_id", "order_id", "kind"],
         unique=True,
         postgresql_where=with_order,
         sqlite_where=with_order,

@@ -171,9 +171,11 @@ loyalty_entries = sa.Table(
     sa.Column("remaining", sa.Integer(), nullable=False),
     sa.Index("ix_loyalty_entries_ledger", "customer_id", "occurred_at", "id"),
     sa.Index("ix_loyalty_entries_order", "customer_id", "order_id"),
-    # an order earns once and redeems once, whatever delivers its events
+    # an order earns once and redeems once in an account, whatever delivers its events (a
+    # merge's transferred lots name their order again in the survivor's)
     sa.Index(
         "ux_loyalty_entries_order_kind",
+        "customer_id",
         "order_id",
         "kind",
         unique=True,

@@ -7,6 +7,9 @@
 - A cancelled order takes back what is left of the lot it earned (what was spent stays spent,
   so the balance never goes below zero) and gives back what was redeemed for it, as a new lot.
 - Lots past their expiry expire, each an entry of its own.
+- A customer merged into another hands over their points: one entry takes the balance out of
+  the merged account, and each of its lots comes into the survivor's as a transferred lot with
+  the same expiry and order, so a later cancellation of that order takes it back there.
 - The tier is what was earned over the last year: bronze, then silver and gold at the
   program's thresholds.
 
@@ -34,6 +37,7 @@ class EntryKind(StrEnum):
     REVERSED = "reversed"  # a cancelled order's earning taken back
     RESTORED = "restored"  # a cancelled order's redemption given back
     EXPIRED = "expired"
+    TRANSFERRED = "transferred"  # out of a merged customer's account, or into the survivor's
 
 
 class Tier(StrEnum):
@@ -85,6 +89,7 @@ class Lot:
     entry_id: UUID
     remaining: int
     expires_at: datetime
+    order_id: UUID | None = None  # the order whose entry made the lot
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ class LoyaltyAccount:
             return []
         made = []
         for entry in order_entries:
-            if entry.kind is EntryKind.EARNED:
+            if entry.kind in (EntryKind.EARNED, EntryKind.TRANSFERRED):
                 lot = next((lot for lot in self.lots if lot.entry_id == entry.id), None)
                 if lot is not None and lot.remaining:
                     taken, lot.remaining = lot.remaining, 0
@@ -157,6 +162,23 @@ class LoyaltyAccount:
                 made.append(
                     self._lot(EntryKind.RESTORED, new_id(), order_id, -entry.points, expires, now)
                 )
+        return made
+
+    def transfer_to(
+        self, survivor: LoyaltyAccount, *, new_id: Callable[[], UUID], now: datetime
+    ) -> list[LedgerEntry]:
+        """Hand every open lot over to the survivor's account (a merge); nothing when the
+        balance is zero."""
+        if self.balance == 0:
+            return []
+        made = [
+            survivor._lot(
+                EntryKind.TRANSFERRED, new_id(), lot.order_id, lot.remaining, lot.expires_at, now
+            )
+            for lot in self.lots
+        ]
+        self.lots = []
+        made.append(self._entry(EntryKind.TRANSFERRED, new_id(), None, -self.balance, now))
         return made
 
     def expire(self, *, entry_id: UUID, now: datetime) -> LedgerEntry | None:
@@ -171,10 +193,10 @@ class LoyaltyAccount:
         return self._entry(EntryKind.EXPIRED, entry_id, None, -points, now)
 
     def _lot(
-        self, kind: EntryKind, entry_id: UUID, order_id: UUID, points: int,
+        self, kind: EntryKind, entry_id: UUID, order_id: UUID | None, points: int,
         expires_at: datetime, now: datetime,
     ) -> LedgerEntry:  # fmt: skip
-        self.lots.append(Lot(entry_id, points, expires_at))
+        self.lots.append(Lot(entry_id, points, expires_at, order_id))
         self.lots.sort(key=lambda lot: lot.expires_at)
         return self._entry(kind, entry_id, order_id, points, now, expires_at)
 

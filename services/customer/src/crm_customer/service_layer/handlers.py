@@ -135,6 +135,7 @@ class CustomerHandlers:
             uow.customers.save(merged)
             uow.customers.save(survivor)
             uow.interactions.reassign(merged.id, survivor.id)
+            _transfer_points(uow, merged.id, survivor.id, now=self.clock())
             uow.commit()
         return survivor
 
@@ -226,6 +227,17 @@ def live_customer(customers: CustomerRepository, customer_id: UUID) -> Customer 
             return customer
         customer = customers.get(customer.merged_into_id)
     return None
+
+
+def _transfer_points(uow: UnitOfWork, merged_id: UUID, survivor_id: UUID, *, now: datetime) -> None:
+    """The merged customer's loyalty points become the survivor's, in the merge's transaction."""
+    merged = uow.loyalty.get(merged_id, for_update=True)
+    if merged.balance == 0:
+        return
+    survivor = uow.loyalty.get(survivor_id, for_update=True)
+    merged.transfer_to(survivor, new_id=uuid4, now=now)
+    uow.loyalty.save(merged)
+    uow.loyalty.save(survivor)
 
 
 def _survivor_of(uow: UnitOfWork, customer: Customer) -> Customer:

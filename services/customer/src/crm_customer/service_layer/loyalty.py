@@ -80,7 +80,7 @@ class LoyaltyHandlers:
             account = uow.loyalty.get(customer, for_update=True)
             earlier = [
                 entry
-                for entry in uow.loyalty.entries_of_order(customer, order_id)
+                for entry in uow.loyalty.entries_of_order(order_id)
                 if entry.kind in (EntryKind.REDEEMED, EntryKind.RESTORED)
             ]
             if earlier:
@@ -146,7 +146,7 @@ def order_paid(
     owner = _survivor_id(uow, customer_id)
     if owner is None:
         return None
-    if any(e.kind is EntryKind.EARNED for e in uow.loyalty.entries_of_order(owner, order_id)):
+    if any(e.kind is EntryKind.EARNED for e in uow.loyalty.entries_of_order(order_id)):
         return None
     account = uow.loyalty.get(owner, for_update=True)
     entry = account.earn(program, entry_id=uuid.uuid4(), order_id=order_id, total=total, now=now)
@@ -162,7 +162,7 @@ def order_cancelled(
     owner = _survivor_id(uow, customer_id)
     if owner is None:
         return []
-    order_entries = uow.loyalty.entries_of_order(owner, order_id)
+    order_entries = uow.loyalty.entries_of_order(order_id)
     if not order_entries:
         return []
     account = uow.loyalty.get(owner, for_update=True)

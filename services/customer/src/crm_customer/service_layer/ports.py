@@ -79,7 +79,9 @@ class LoyaltyRepository(Protocol):
 
     def save(self, account: LoyaltyAccount) -> None: ...
 
-    def entries_of_order(self, customer_id: UUID, order_id: UUID) -> list[LedgerEntry]: ...
+    def entries_of_order(self, order_id: UUID) -> list[LedgerEntry]:
+        """In every account: a merged customer's entries stay in theirs."""
+        ...
 
     def earned_since(self, customer_id: UUID, since: datetime) -> int:
         """Points earned since then, less what cancellations took back of them."""
