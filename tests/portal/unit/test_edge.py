@@ -27,6 +27,7 @@ from crm_portal.config import SERVICE_NAME, PortalSettings
 from crm_portal.entrypoints.http import idempotency
 from crm_portal.entrypoints.http.app import create_app
 from crm_portal.entrypoints.http.idempotency import MemoryStore, Record, RedisStore
+from crm_proto.crm.marketing.v1 import forms_pb2
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -34,6 +35,7 @@ from werkzeug.test import TestResponse
 from tests.portal.unit.fakes import (
     CUSTOMER_ID,
     FakeAnalytics,
+    FakeBackend,
     FakeCustomers,
     FakeRpcError,
     verifying,
@@ -434,3 +436,24 @@ def test_rate_limits_fall_back_to_memory_while_redis_is_unreachable(
     statuses = [client.get(CUSTOMER_URL, headers=auth()).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+def test_a_public_routes_own_limit_is_the_configured_one_per_address(
+    customers: FakeCustomers, analytics: FakeAnalytics
+) -> None:
+    submitted = forms_pb2.SubmitFormResponse(lead_id=str(uuid.uuid4()))
+    marketing = FakeBackend({"submit_form": submitted})
+    app = create_app(
+        Backends({"customer": customers, "analytics": analytics, "marketing": marketing})
+    )
+    app.config["CRM_PORTAL_PUBLIC_FORM_LIMIT"] = "2/minute"
+    path = f"/api/v1/public/forms/{uuid.uuid4()}"
+    visitor = {"name": "Zhou Min", "email": "zhou.min@example.cn"}
+
+    def post(address: str) -> int:
+        client = app.test_client()
+        return client.post(path, json=visitor, environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert [post("127.0.0.31") for _ in range(3)] == [201, 201, 429]
+    assert post("127.0.0.32") == 201
+    assert len(marketing.calls) == 3

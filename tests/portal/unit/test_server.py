@@ -41,7 +41,7 @@ def test_config_defaults() -> None:
         "service": "127.0.0.1:50054",
         "marketing": "127.0.0.1:50052",
     }
-    assert settings.login_limits == {}
+    assert settings.route_limits == {}
 
 
 def test_config_from_environment() -> None:
@@ -53,6 +53,7 @@ def test_config_from_environment() -> None:
             "CRM_PORTAL_WORKERS": "3",
             "CRM_PORTAL_THREADS": "4",
             "CRM_PORTAL_LOGIN_LIMIT_PER_USERNAME": "3/minute",
+            "CRM_PORTAL_PUBLIC_FORM_LIMIT": "5/minute",
             "CRM_CUSTOMER_GRPC_TARGET": "customer:50051",
             "CRM_ANALYTICS_GRPC_TARGET": "analytics:50056",
         },
@@ -60,7 +61,10 @@ def test_config_from_environment() -> None:
 
     assert (settings.port, settings.metrics_port) == (18080, 19107)
     assert (settings.workers, settings.threads) == (3, 4)
-    assert settings.login_limits == {"CRM_PORTAL_LOGIN_LIMIT_PER_USERNAME": "3/minute"}
+    assert settings.route_limits == {
+        "CRM_PORTAL_LOGIN_LIMIT_PER_USERNAME": "3/minute",
+        "CRM_PORTAL_PUBLIC_FORM_LIMIT": "5/minute",
+    }
     assert settings.backend_targets["customer"] == "customer:50051"
     assert settings.backend_targets["analytics"] == "analytics:50056"
 

@@ -20,9 +20,10 @@ KEYS_WAIT = 10.0  # seconds a starting worker waits for identity's public keys
 
 
 def attach_identity(app: Flask, keys: RemoteKeys, settings: PortalSettings) -> None:
-    """The identity routes get the keys the gateway publishes and its login limits, and the
-    gateway verifies tokens with the same keys."""
-    identity_routes.provide(app, keys, settings.login_limits)
+    """The identity routes get the keys the gateway publishes and its login limits, the
+    routes with limits of their own theirs, and the gateway verifies tokens with the keys."""
+    identity_routes.provide(app, keys, settings.route_limits)
+    app.config.update(settings.route_limits)
     verifier = TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     auth.use_verifier(app, verifier)
 

@@ -21,14 +21,17 @@ class PortalSettings(ServiceSettings):
     # the API's rate limit per caller, a flask-limiter expression ("600/minute")
     rate_limit: str = "600/minute"
     # CRM_PORTAL_LOGIN_LIMIT_PER_ADDRESS, ..._PER_USERNAME, CRM_PORTAL_REGISTRATION_LIMIT: unset
-    # keeps the identity routes' defaults
+    # keeps the identity routes' defaults; CRM_PORTAL_PUBLIC_FORM_LIMIT: the public lead
+    # capture form's per address (marketing_routes.PUBLIC_FORM_LIMIT)
     login_limit_per_address: str | None = None
     login_limit_per_username: str | None = None
     registration_limit: str | None = None
+    public_form_limit: str | None = None
 
     @field_validator(
-        "rate_limit", "login_limit_per_address", "login_limit_per_username", "registration_limit"
-    )
+        "rate_limit", "login_limit_per_address", "login_limit_per_username", "registration_limit",
+        "public_form_limit",
+    )  # fmt: skip
     @classmethod
     def _limit(cls, value: str | None) -> str | None:
         if value is not None:
@@ -41,12 +44,14 @@ class PortalSettings(ServiceSettings):
         return value
 
     @property
-    def login_limits(self) -> dict[str, str]:
-        """The limits set, by their variable's name (the identity routes' configuration keys)."""
+    def route_limits(self) -> dict[str, str]:
+        """The routes' own limits set, by their variable's name (the app's configuration keys
+        the identity routes and RouteLimit read)."""
         limits = {
             "login_limit_per_address": self.login_limit_per_address,
             "login_limit_per_username": self.login_limit_per_username,
             "registration_limit": self.registration_limit,
+            "public_form_limit": self.public_form_limit,
         }
         return {f"CRM_PORTAL_{k.upper()}": v for k, v in limits.items() if v is not None}
 

@@ -25,6 +25,7 @@ is conditional on; `Idempotency-Key` is both the gateway's replay key and the re
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -376,8 +377,10 @@ def _documented_answer(route: Route, headers: tuple[str, ...]) -> Answer:
     return Answer(route.answer, route.rpc.output_type, headers=headers)
 
 
+@functools.cache
 def _address_key(name: str) -> Callable[[], str]:
-    """A route's own limit counts per client address."""
+    """A route's own limit counts per client address. One function per route: the limiter is
+    the process's, and a route registered again (another app) must not count twice."""
     return lambda: f"{name}:{client_address()}"
 
 
