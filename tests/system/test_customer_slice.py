@@ -23,6 +23,7 @@ from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.system.stack import Stack
+from tests.system.test_security import auth, register, staff_user
 
 PROBLEM = "application/problem+json"
 
@@ -127,6 +128,39 @@ def test_a_duplicate_email_is_a_409_naming_the_existing_customer(stack: Stack) -
     assert again.status_code == 409
     assert again.headers["content-type"].startswith(PROBLEM)
     assert first.json()["id"] in again.text
+
+
+def test_possible_duplicates_are_reviewed_and_merged_in_one_step(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.api, timeout=10) as api:
+        rep, customer = staff_user(api, stack, "sales_rep"), register(api, stack, "Qian")
+        unique = uuid.uuid4().hex[:8]
+        made = [
+            api.post("/api/v1/customers", headers=auth(rep), json=new_person(
+                name=name, email=email, city=f"Town {unique}",
+            )).json()["id"]
+            for name, email in ((f"Qian {unique}", f"qian.{unique}@example.com"),
+                                (f"{unique} Qian", f"qian{unique}@example.cn"))
+        ]  # fmt: skip
+        record, twin = made
+        path = f"/api/v1/customers/{record}/duplicates"
+
+        found = api.get(path, headers=auth(rep))
+        refused = api.get(path, headers=auth(customer.token))
+        bad = api.get(f"{path}?min_score=101", headers=auth(rep))
+        merged = api.post(
+            f"/api/v1/customers/{record}/merge", json={"merged_id": twin}, headers=stack.headers()
+        )
+        after = api.get(path, headers=auth(rep))
+
+    assert found.status_code == 200, found.text
+    [duplicate] = found.json()["duplicates"]
+    assert (duplicate["customer"]["id"], duplicate["score"]) == (twin, 100)
+    assert duplicate["reasons"] == ["name 100 %", "email 100 %", "same city"]
+    assert refused.status_code == 403
+    assert bad.status_code == 422
+    assert [error["field"] for error in bad.json()["errors"]] == ["min_score"]
+    assert merged.status_code == 200, merged.text
+    assert after.json()["duplicates"] == []
 
 
 @pytest.mark.parametrize(

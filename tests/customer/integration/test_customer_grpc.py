@@ -602,3 +602,38 @@ def test_a_nul_character_is_invalid_argument_and_writes_nothing(
     assert "must not contain NUL characters" in error.message
     assert row_count(engine, "customers") == 0
     assert row_count(engine, "outbox") == 0
+
+
+def test_possible_duplicates_are_found_by_name_and_city_and_leave_once_merged(
+    stub: Stub, engine: Engine
+) -> None:
+    record = create(stub, name="Li Wei", email="li.wei@example.com", city="Hangzhou")
+    swapped = create(stub, name="Wei Li", email="liwei@example.cn", city="hangzhou")
+    elsewhere = create(stub, name="Li Wei", email="lw@example.org", city="Ningbo")
+    create(stub, name="Zhang San", email="zs@example.com", city="Hangzhou")
+    events_before = row_count(engine, "outbox")
+
+    def duplicates(min_score: int = 0) -> list[tuple[str, int, list[str]]]:
+        found = stub.FindDuplicates(
+            customer_pb2.FindDuplicatesRequest(id=record.id, min_score=min_score), timeout=10
+        )
+        return [(d.customer.id, d.score, list(d.reasons)) for d in found.duplicates]
+
+    assert duplicates()[0] == (swapped.id, 100, ["name 100 %", "email 100 %", "same city"])
+    assert [found[0] for found in duplicates(min_score=75)] == [swapped.id]
+    assert elsewhere.id in [found[0] for found in duplicates(min_score=60)]
+    assert row_count(engine, "outbox") == events_before  # a review changes nothing
+
+    stub.MergeCustomers(
+        customer_pb2.MergeCustomersRequest(survivor_id=record.id, merged_id=swapped.id),
+        timeout=10,
+    )
+    assert swapped.id not in [found[0] for found in duplicates()]
+    with pytest.raises(grpc.RpcError) as merged:
+        stub.FindDuplicates(customer_pb2.FindDuplicatesRequest(id=swapped.id), timeout=10)
+    with pytest.raises(grpc.RpcError) as bad:
+        stub.FindDuplicates(
+            customer_pb2.FindDuplicatesRequest(id=record.id, min_score=101), timeout=10
+        )
+    assert merged.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT

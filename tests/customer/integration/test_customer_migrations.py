@@ -45,6 +45,18 @@ def customer_indexes(database_url: str) -> set[str]:
         engine.dispose()
 
 
+def test_the_duplicate_lookup_indexes_can_be_undone_and_redone(database_url: str) -> None:
+    upgrade(MIGRATIONS_DIR, database_url)
+    indexes = customer_indexes(database_url)
+
+    command.downgrade(alembic_config(MIGRATIONS_DIR, database_url), "0004")
+    undone = customer_indexes(database_url)
+    upgrade(MIGRATIONS_DIR, database_url)
+
+    assert indexes - undone == {"ix_customers_live_name_created", "ix_customers_live_city_created"}
+    assert customer_indexes(database_url) == indexes
+
+
 def test_the_migrated_schema_is_the_orms(database_url: str) -> None:
     upgrade(MIGRATIONS_DIR, database_url)
 
@@ -58,7 +70,12 @@ def test_the_partner_assignment_migration_can_be_undone_and_redone(database_url:
 
     command.downgrade(config, "0002")
     assert "partner_id" not in customer_columns(database_url)
-    assert customer_indexes(database_url) == indexes - {"ix_customers_live_partner_created"}
+    # 0003 and the revisions after it are undone: the partner's index and the review's
+    assert customer_indexes(database_url) == indexes - {
+        "ix_customers_live_partner_created",
+        "ix_customers_live_name_created",
+        "ix_customers_live_city_created",
+    }
     upgrade(MIGRATIONS_DIR, database_url)
 
     assert "partner_id" in customer_columns(database_url)

@@ -71,6 +71,23 @@ sa.Index(
     postgresql_where=LIVE,
     sqlite_where=LIVE,
 )
+# The possible-duplicates review's lookups: the newest of a name, of a city (migration 0005).
+sa.Index(
+    "ix_customers_live_name_created",
+    sa.func.lower(customers.c.name),
+    customers.c.created_at,
+    customers.c.id,
+    postgresql_where=LIVE,
+    sqlite_where=LIVE,
+)
+sa.Index(
+    "ix_customers_live_city_created",
+    sa.func.lower(customers.c.city),
+    customers.c.created_at,
+    customers.c.id,
+    postgresql_where=LIVE,
+    sqlite_where=LIVE,
+)
 # A partner's customers in the list's keyset order (migration 0003).
 sa.Index(
     "ix_customers_live_partner_created",

@@ -149,6 +149,33 @@ class SqlCustomerRepository:
         statement = statement.order_by(customers.c.created_at, customers.c.id).limit(limit)
         return self._hydrate(self.session.execute(statement).all())
 
+    def duplicate_candidates(self, customer: Customer, limit: int) -> list[Customer]:
+        live = sa.select(customers).where(
+            customers.c.merged_into_id.is_(None), customers.c.id != customer.id
+        )
+        newest = (customers.c.created_at.desc(), customers.c.id.desc())
+        lookups = [
+            live.where(sa.func.lower(customers.c.name) == customer.profile.name.lower())
+            .order_by(*newest)
+            .limit(limit)
+        ]
+        if customer.profile.city:
+            lookups.append(
+                live.where(sa.func.lower(customers.c.city) == customer.profile.city.lower())
+                .order_by(*newest)
+                .limit(limit)
+            )
+        ids = {
+            row.id
+            for lookup in lookups
+            for row in self.session.execute(lookup.with_only_columns(customers.c.id))
+        }
+        if not ids:
+            return []
+        return self._hydrate(
+            self.session.execute(sa.select(customers).where(customers.c.id.in_(ids))).all()
+        )
+
     def _first(self, statement: sa.Select[Any]) -> Customer | None:
         found = self._hydrate(self.session.execute(statement).all())
         return found[0] if found else None

@@ -30,6 +30,7 @@ from crm_customer.adapters.messages import (
     customer_to_proto,
     interaction_to_proto,
 )
+from crm_customer.domain.duplicates import DEFAULT_MIN_SCORE
 from crm_customer.domain.model import PROFILE_FIELDS
 from crm_customer.domain.values import PartyKind, Profile
 from crm_customer.service_layer import commands
@@ -126,6 +127,25 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             commands.UnblacklistCustomer(parsing.uuid(request.id, "id"), request.reason, caller())
         )
         return customer_to_proto(customer)
+
+    def FindDuplicates(
+        self, request: customer_pb2.FindDuplicatesRequest, context: grpc.ServicerContext
+    ) -> customer_pb2.FindDuplicatesResponse:
+        found = self.handlers.find_duplicates(
+            commands.FindDuplicates(
+                parsing.uuid(request.id, "id"), caller(), request.min_score or DEFAULT_MIN_SCORE
+            )
+        )
+        return customer_pb2.FindDuplicatesResponse(
+            duplicates=[
+                customer_pb2.PossibleDuplicate(
+                    customer=customer_to_proto(match.customer),
+                    score=match.score,
+                    reasons=match.reasons,
+                )
+                for match in found
+            ]
+        )
 
     def RecognizeCustomer(
         self, request: customer_pb2.RecognizeCustomerRequest, context: grpc.ServicerContext

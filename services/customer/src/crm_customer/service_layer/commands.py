@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from crm_customer.domain.duplicates import DEFAULT_MIN_SCORE
 from crm_customer.domain.values import ConsentChannel, InteractionChannel, Profile
 from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.ports import CustomerFilters
@@ -71,6 +72,13 @@ class RecognizeCustomer:
     caller: Caller
     email: str = ""
     phone: str = ""
+
+
+@dataclass(frozen=True)
+class FindDuplicates:
+    customer_id: UUID
+    caller: Caller
+    min_score: int = DEFAULT_MIN_SCORE
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ from crm_platform import paging
 from crm_platform.errors import (
     AlreadyExists,
     Conflict,
+    FailedPrecondition,
     FieldViolation,
     ValidationFailed,
 )
 from crm_platform.paging import Page
 
 from crm_customer.domain.contact import normalize_email, normalize_phone
+from crm_customer.domain.duplicates import PossibleDuplicate, possible_duplicates
 from crm_customer.domain.model import PROFILE_FIELDS, Customer, merge
 from crm_customer.domain.values import Interaction, Recognition
 from crm_customer.service_layer import commands
@@ -28,6 +30,8 @@ from crm_customer.service_layer.ports import CustomerRepository, UnitOfWork
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 # Merges form chains (a into b, later b into c); a longer chain means damaged data.
 MAX_MERGE_HOPS = 100
+# Candidates read per lookup (same city, same name) for a duplicate review.
+DUPLICATE_CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,16 @@ class CustomerHandlers:
             uow.customers.save(customer)
             uow.commit()
         return customer
+
+    def find_duplicates(self, query: commands.FindDuplicates) -> list[PossibleDuplicate]:
+        """Records that might be the same party as this live one, for a reviewer to merge."""
+        query.caller.ensure_unrestricted("review duplicates")
+        with self.uow_factory() as uow:
+            customer = _load(uow, query.customer_id)
+            if customer.merged_into_id is not None:
+                raise FailedPrecondition(f"customer {customer.id} was merged already")
+            candidates = uow.customers.duplicate_candidates(customer, DUPLICATE_CANDIDATES)
+        return possible_duplicates(customer, candidates, min_score=query.min_score)
 
     def recognize_customer(self, query: commands.RecognizeCustomer) -> Recognized:
         query.caller.ensure_unrestricted("recognize customers")

@@ -51,6 +51,11 @@ class CustomerRepository(Protocol):
         """Oldest first by (created_at, id), starting after `after`."""
         ...
 
+    def duplicate_candidates(self, customer: Customer, limit: int) -> list[Customer]:
+        """Live records that might be the same party: the newest `limit` of the same city,
+        and of the same name in any city (indexed lookups, whatever the number of records)."""
+        ...
+
 
 class InteractionRepository(Protocol):
     def add(self, interaction: Interaction) -> None: ...

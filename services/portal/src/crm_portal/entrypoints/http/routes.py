@@ -97,6 +97,14 @@ ROUTES = (
         tags=TAGS, body=WHOLE_REQUEST, idempotent=True, reads=True,
     ),
     Route(
+        "GET", f"{CUSTOMER}/duplicates", _customers("FindDuplicates"),
+        summary="Possible duplicates of a customer", answer="The likeliest first, with why",
+        description="Records whose email and phone differ but whose name, contact and city "
+        "are alike, scored 0 to 100 (60 % name, 25 % email or phone, 15 % city); `min_score` "
+        "(default 75). Merge one with `POST /customers/{id}/merge`.",
+        tags=TAGS, path={"customer_id": "id"}, path_docs=CUSTOMER_ID, problems=(409,),
+    ),
+    Route(
         "POST", f"{CUSTOMER}/blacklist", _customers("BlacklistCustomer"),
         summary="Blacklist a customer", answer="The customer", tags=TAGS,
         path=BY_ID, path_docs=CUSTOMER_ID, body=WHOLE_REQUEST, idempotent=True, problems=(409,),
