@@ -231,3 +231,34 @@ def test_the_import_leaves_fresh_planner_statistics(engine: Engine, tmp_path: Pa
         else:
             analyzed = set(connection.execute(sa.text("SELECT tbl FROM sqlite_stat1")).scalars())
             assert {"customers", "customer_tags"} <= analyzed
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_an_export_has_every_live_customer_in_the_columns_the_import_reads_again(
+    engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], suffix: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("CRM_CUSTOMER_DATABASE_URL", database_url)
+    source = tmp_path / "customers.csv"
+    rows = [f"C{n},c{n}@example.com,,Beijing,vip;news,web,1990-05-0{n % 9 + 1}\n" for n in range(5)]
+    source.write_text(HEADER + "".join(rows) + 'Bo,bo@example.com,,"Shang, hai",,partner,\n')
+    run_import(engine, source)
+    exported = tmp_path / f"export{suffix}"
+    capsys.readouterr()
+
+    assert main(["export", str(exported)]) == 0
+    assert main(["export", str(tmp_path / f"east{suffix}"), "--region", "Beijing"]) == 0
+
+    out = capsys.readouterr().out
+    assert f"exported 6 customers to {exported}" in out
+    assert "exported 5 customers" in out
+    with exported.open(newline="", encoding="utf-8") as stream:
+        read = list(read_rows(stream, suffix))
+    by_email = {row.fields["email"]: row.fields for row in read}
+    assert set(by_email) == {f"c{n}@example.com" for n in range(5)} | {"bo@example.com"}
+    assert by_email["c2@example.com"]["birth_date"] == "1990-05-03"
+    assert by_email["bo@example.com"]["region"] == "Shang, hai"
+    tags = by_email["c0@example.com"]["tags"]
+    assert sorted(tags.split(";") if isinstance(tags, str) else tags) == ["news", "vip"]
+    again = run_import(engine, exported)  # every row reads back: each one a duplicate now
+    assert (again.read, again.invalid, again.duplicates) == (6, 0, 6)

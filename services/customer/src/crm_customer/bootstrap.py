@@ -11,6 +11,7 @@ from crm_customer.entrypoints import grpc_api, loyalty_api
 from crm_customer.entrypoints.authorization import POLICY
 from crm_customer.entrypoints.consumer import HANDLERS
 from crm_customer.entrypoints.expire_points_command import expire_points_command
+from crm_customer.entrypoints.export_command import export_command
 from crm_customer.entrypoints.import_command import import_command
 from crm_customer.service_layer.handlers import CustomerHandlers
 from crm_customer.service_layer.loyalty import LoyaltyHandlers
@@ -32,5 +33,9 @@ SERVICE = Service(
     grpc=grpc_services,
     policy=POLICY,
     consumer=HANDLERS,
-    commands={"import": import_command, "expire-points": expire_points_command},
+    commands={
+        "import": import_command,
+        "export": export_command,
+        "expire-points": expire_points_command,
+    },
 )

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from crm_platform import db
+from rich.console import Console
+from rich.progress import Progress
 
 from crm_customer.adapters.bulk import SqlBulkCustomerStore
 from crm_customer.config import SERVICE_NAME, CustomerSettings
@@ -77,15 +79,26 @@ def import_command(settings: CustomerSettings, argv: list[str]) -> int:
     if args.workers < 0:
         parser.error("--workers must be at least 0")
     engine = db.build_engine(settings.database_url, pool_size=1)
+    progress = Progress(console=Console(stderr=True), transient=True)
+    task = progress.add_task("importing customers", total=None)
+
+    def on_batch(report: ImportReport) -> None:
+        log.info(
+            "import: %d rows read, %d imported, %d rejected",
+            report.read, report.imported, len(report.rejected),
+        )  # fmt: skip
+        progress.update(
+            task, completed=report.read,
+            description=f"importing: {report.imported} in, {len(report.rejected)} rejected",
+        )  # fmt: skip
+
     importer = CustomerImporter(
         SqlBulkCustomerStore(engine),
         phone_region=settings.default_phone_region,
         actor=Actor(args.actor, ActorKind.SYSTEM),
         batch_size=args.batch_size,
         workers=args.workers,
-        on_batch=lambda r: log.info(
-            "import: %d rows read, %d imported, %d rejected", r.read, r.imported, len(r.rejected)
-        ),
+        on_batch=on_batch,
     )
     # Millions of short-lived objects, few cycles: collect the young generation far less often
     # than the default (every 700 allocations), here and in the workers forked from here.
@@ -93,7 +106,7 @@ def import_command(settings: CustomerSettings, argv: list[str]) -> int:
     gc.set_threshold(*IMPORT_GC_THRESHOLDS)
     started = time.monotonic()
     try:
-        with args.file.open(encoding="utf-8", newline="") as stream:
+        with args.file.open(encoding="utf-8", newline="") as stream, progress:
             report = importer.run(read_rows(stream, args.file.suffix.lower()))
     except (OSError, UnicodeDecodeError, UnreadableFile) as exc:
         print(f"crm-{SERVICE_NAME} import: {args.file}: {exc}", file=sys.stderr)
