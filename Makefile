@@ -7,7 +7,7 @@ STUBS := libs/crm_proto/src/crm_proto/.generated
 # SERVICES_WITH_DB, from the registry of services (make generate)
 include deploy/services.mk
 
-.PHONY: setup proto generate run migrate test test-slow test-unit test-integration test-system lint format bench clean
+.PHONY: setup proto generate run migrate demo test test-slow test-unit test-integration test-system lint format bench clean
 
 setup: .venv/.synced $(STUBS)
 
@@ -68,6 +68,10 @@ format: setup
 
 bench: migrate
 	$(UV) run python -m bench
+
+# The demo company, through the API of a running system (`make run` in another shell)
+demo: setup
+	$(UV) run python -m demo
 
 clean:
 	rm -rf .venv .crm libs/crm_proto/src/crm_proto/crm libs/crm_proto/src/crm_proto/io $(STUBS)
