@@ -132,6 +132,9 @@ def test_recognition_visibility_bad_input_and_illegal_steps(
 
     bad = assert_problem(open_case(api, agent, subject="", contact_email="nope"), 422)
     assert sorted(error["field"] for error in bad["errors"]) == ["contact_email", "subject"]
+    # a phone the customer service cannot read is the caller's mistake, not a failure
+    unreadable = assert_problem(open_case(api, agent, contact_phone="]Lk} not a phone"), 422)
+    assert [error["field"] for error in unreadable["errors"]] == ["contact_phone"]
     assert_problem(open_case(api, rep, contact_email=known["email"]), 403)
     path = f"/api/v1/service/cases/{unknown['id']}"
     assert_problem(api.get(f"/api/v1/portal/cases/{unknown['id']}", headers=auth(other.token)), 404)

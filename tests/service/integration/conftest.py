@@ -15,13 +15,21 @@ from crm_platform.errors import Unavailable
 from crm_platform.migrations import upgrade
 from crm_platform.service import unit_of_work_factory
 from crm_platform.testing.grpc_servers import serving
-from crm_proto.crm.service.v1 import cases_pb2_grpc, routing_pb2_grpc
+from crm_proto.crm.service.v1 import (
+    cases_pb2_grpc,
+    knowledge_pb2_grpc,
+    routing_pb2_grpc,
+    sla_pb2_grpc,
+)
+from crm_service.adapters.calendars import HolidayCalendars
 from crm_service.adapters.unit_of_work import SqlUnitOfWork
 from crm_service.config import MIGRATIONS_DIR, SERVICE_NAME
 from crm_service.domain.cases import Contact, CustomerRecognition, Recognized
-from crm_service.entrypoints import grpc_api, routing_api
+from crm_service.entrypoints import grpc_api, knowledge_api, routing_api, sla_api
 from crm_service.service_layer.cases import CaseHandlers
+from crm_service.service_layer.knowledge import KnowledgeHandlers
 from crm_service.service_layer.routing import RoutingHandlers
+from crm_service.service_layer.sla import AgreementHandlers, SlaTerms
 from sqlalchemy import Engine
 
 
@@ -58,13 +66,20 @@ def unit_of_work(engine: Engine) -> Callable[[], SqlUnitOfWork]:
 
 @pytest.fixture
 def target(engine: Engine, customers: KnownContacts) -> Iterator[str]:
-    """The address of a service gRPC server over `engine`, serving cases and routing."""
+    """The address of a service gRPC server over `engine`, serving cases, routing, the
+    knowledge base and the service agreements (the default policy's calendar: the
+    service's default, UTC office hours)."""
     uow = unit_of_work(engine)
+    terms = SlaTerms(calendars=HolidayCalendars())
     bindings = [
-        grpc_api.binding(CaseHandlers(uow, customers)),
+        grpc_api.binding(CaseHandlers(uow, customers, sla=terms)),
         routing_api.binding(RoutingHandlers(uow)),
+        sla_api.binding(AgreementHandlers(uow, terms)),
+        knowledge_api.binding(KnowledgeHandlers(uow)),
     ]
-    policy = policy_of(grpc_api.SERVICE, routing_api.SERVICE)
+    policy = policy_of(
+        grpc_api.SERVICE, routing_api.SERVICE, sla_api.SERVICE, knowledge_api.SERVICE
+    )
     with serving(bindings, policy, database=lambda: ping(engine)) as target:
         yield target
 
@@ -88,3 +103,13 @@ def stub(channel: grpc.Channel) -> cases_pb2_grpc.CaseServiceStub:
 @pytest.fixture
 def routing(channel: grpc.Channel) -> routing_pb2_grpc.RoutingServiceStub:
     return routing_pb2_grpc.RoutingServiceStub(channel)
+
+
+@pytest.fixture
+def agreements(channel: grpc.Channel) -> sla_pb2_grpc.AgreementServiceStub:
+    return sla_pb2_grpc.AgreementServiceStub(channel)
+
+
+@pytest.fixture
+def knowledge(channel: grpc.Channel) -> knowledge_pb2_grpc.KnowledgeServiceStub:
+    return knowledge_pb2_grpc.KnowledgeServiceStub(channel)

@@ -12,6 +12,7 @@ from crm_platform.errors import Conflict, Unavailable
 from crm_platform.paging import Cursor
 from crm_service.domain.cases import OPEN, Case, CaseType, Contact, CustomerRecognition, Recognized
 from crm_service.domain.routing import Agent, AgentLoad, Team
+from crm_service.domain.sla import Agreement
 from crm_service.domain.values import Actor, ActorKind
 from crm_service.service_layer.ports import CaseFilters
 
@@ -87,6 +88,67 @@ class FakeCases:
         rows.sort(key=lambda case: (case.created_at, case.id), reverse=True)
         return [self.uow.loaded(case) for case in rows[:limit]]
 
+    def find_by_reference(self, reference: str) -> Case | None:
+        found = [case for case in self.store.cases.values() if case.reference == reference]
+        return self.uow.loaded(found[0]) if found else None
+
+    def find_by_mail(self, mail_ids: list[str]) -> Case | None:
+        for case in self.store.cases.values():
+            if any(message.mail_id in mail_ids for message in case.messages if message.mail_id):
+                return self.uow.loaded(case)
+        return None
+
+    def customer_of_contact(self, email: str) -> UUID | None:
+        known = [
+            case
+            for case in self.store.cases.values()
+            if case.contact.email == email and case.customer_id is not None
+        ]
+        return known[-1].customer_id if known else None
+
+    def with_running_clocks(self, after: Cursor | None, limit: int) -> list[Case]:
+        rows = [
+            case
+            for case in self.store.cases.values()
+            if case.is_open
+            and any(clock.breached_at is None for clock in case.clocks)
+            and (after is None or (case.created_at, case.id) > after)
+        ]
+        rows.sort(key=lambda case: (case.created_at, case.id))
+        return [self.uow.loaded(case) for case in rows[:limit]]
+
+
+class FakeAgreements:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def get(self, agreement_id: UUID) -> Agreement | None:
+        stored = self.store.agreements.get(agreement_id)
+        return None if stored is None else copy.deepcopy(stored)
+
+    def of_customer(self, customer_id: UUID) -> list[Agreement]:
+        return [
+            copy.deepcopy(agreement)
+            for agreement in self.store.agreements.values()
+            if agreement.customer_id == customer_id
+        ]
+
+    def list(self, customer_id: UUID | None, after: Cursor | None, limit: int) -> list[Agreement]:
+        rows = [
+            agreement
+            for agreement in self.store.agreements.values()
+            if customer_id in (None, agreement.customer_id)
+            and (after is None or (agreement.created_at, agreement.id) > after)
+        ]
+        rows.sort(key=lambda agreement: (agreement.created_at, agreement.id))
+        return [copy.deepcopy(agreement) for agreement in rows[:limit]]
+
+    def add(self, agreement: Agreement) -> None:
+        self.store.agreements[agreement.id] = copy.deepcopy(agreement)
+
+    def save(self, agreement: Agreement) -> None:
+        self.store.agreements[agreement.id] = copy.deepcopy(agreement)
+
 
 class FakeTeams:
     def __init__(self, store: FakeStore) -> None:
@@ -147,6 +209,7 @@ class FakeStore:
         self.agents: dict[str, Agent] = {}
         self.required: dict[CaseType, str] = {}
         self.cursors: dict[str, str] = {}
+        self.agreements: dict[UUID, Agreement] = {}
         self.teams: list[frozenset[str]] = []  # each team's agents and manager
         self.events: list[Any] = []
         self.commits = 0
@@ -163,6 +226,7 @@ class FakeUnitOfWork:
         self.cases = FakeCases(self.store, self)
         self.teams = FakeTeams(self.store)
         self.routing = FakeRouting(self.store)
+        self.agreements = FakeAgreements(self.store)
         return self
 
     def __exit__(self, *exc: object) -> None:

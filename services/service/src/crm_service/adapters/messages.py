@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from crm_platform.enums import EnumCodec
 from crm_platform.parsing import timestamp
 from crm_proto.crm.common.v1 import common_pb2
@@ -19,6 +21,7 @@ from crm_service.domain.cases import (
     CaseType,
     CustomerRecognition,
 )
+from crm_service.domain.clocks import ClockKind, ClockState, ClockView
 from crm_service.domain.routing import AssignmentReason
 from crm_service.domain.values import Actor, ActorKind
 
@@ -29,11 +32,15 @@ CASE_STATUSES = EnumCodec(CaseStatus, cases_pb2.CaseStatus)
 RECOGNITIONS = EnumCodec(CustomerRecognition, cases_pb2.CustomerRecognition)
 ACTOR_KINDS = EnumCodec(ActorKind, common_pb2.ActorKind)
 ASSIGNMENT_REASONS = EnumCodec(AssignmentReason, cases_pb2.AssignmentReason)
+CLOCK_KINDS = EnumCodec(ClockKind, cases_pb2.SlaClockKind)
+CLOCK_STATES = EnumCodec(ClockState, cases_pb2.SlaClockState)
 
 
-def case_to_proto(case: Case, viewer: Actor | None) -> cases_pb2.Case:
-    """The case as `viewer` sees it (a customer: without internal notes); None: without its
-    conversation (the events' snapshot)."""
+def case_to_proto(
+    case: Case, viewer: Actor | None, clocks: Sequence[ClockView] = ()
+) -> cases_pb2.Case:
+    """The case as `viewer` sees it (a customer: without internal notes or SLA clocks); None:
+    without its conversation (the events' snapshot)."""
     details = case.details
     message = cases_pb2.Case(
         id=str(case.id),
@@ -54,11 +61,32 @@ def case_to_proto(case: Case, viewer: Actor | None) -> cases_pb2.Case:
         resolution=case.resolution,
         reopen_count=case.reopen_count,
         version=case.version,
+        escalated=case.escalated,
+        escalated_to=case.escalated_to or "",
     )
     if viewer is not None:
         message.messages.extend(message_to_proto(m) for m in case.conversation_for(viewer))
+        if not viewer.is_customer:
+            message.sla_clocks.extend(clock_to_proto(clock) for clock in clocks)
     for name in ("first_response_at", "resolved_at", "closed_at", "created_at", "updated_at"):
         moment = getattr(case, name)
+        if moment is not None:
+            getattr(message, name).CopyFrom(timestamp(moment))
+    return message
+
+
+def clock_to_proto(view: ClockView) -> cases_pb2.SlaClock:
+    message = cases_pb2.SlaClock(
+        kind=CLOCK_KINDS.to_proto(view.kind),
+        state=CLOCK_STATES.to_proto(view.state),
+        target_minutes=view.target_minutes,
+        elapsed_minutes=view.elapsed_minutes,
+        remaining_minutes=view.remaining_minutes,
+        running=view.running,
+        agreement_id=_text(view.agreement_id),
+    )
+    for name in ("target_at", "warned_at", "breached_at"):
+        moment = getattr(view, name)
         if moment is not None:
             getattr(message, name).CopyFrom(timestamp(moment))
     return message
@@ -73,6 +101,16 @@ def message_to_proto(message: CaseMessage) -> cases_pb2.CaseMessage:
         body=message.body,
         internal=message.internal,
         created_at=timestamp(message.created_at),
+        unknown_sender=message.unknown_sender,
+        attachments=[
+            cases_pb2.CaseAttachment(
+                id=str(attachment.id),
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                size=attachment.size,
+            )
+            for attachment in message.attachments
+        ],
     )
 
 
@@ -105,6 +143,28 @@ def event_message(event: object, actor: common_pb2.Actor) -> Message:
                 case_id=str(snapshot.case.id),
                 customer_id=_text(snapshot.case.customer_id),
                 message=message_to_proto(event.message),
+                version=event.version,
+                actor=actor,
+            )
+        case cases.SlaWarning(case=snapshot):
+            return events_pb2.SlaWarning(
+                case=case_to_proto(snapshot.case, None),
+                clock=clock_to_proto(event.clock),
+                version=event.version,
+                actor=actor,
+            )
+        case cases.SlaBreached(case=snapshot):
+            return events_pb2.SlaBreached(
+                case=case_to_proto(snapshot.case, None),
+                clock=clock_to_proto(event.clock),
+                version=event.version,
+                actor=actor,
+            )
+        case cases.CaseEscalated(case=snapshot):
+            return events_pb2.CaseEscalated(
+                case=case_to_proto(snapshot.case, None),
+                clock_kind=CLOCK_KINDS.to_proto(event.kind),
+                manager_id=event.manager_id,
                 version=event.version,
                 actor=actor,
             )

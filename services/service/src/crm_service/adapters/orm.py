@@ -36,6 +36,9 @@ cases = sa.Table(
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # the SLA clocks' pauses: [[from, until or null], ...] as ISO 8601 UTC, oldest first
+    sa.Column("sla_pauses", sa.JSON(), nullable=False),
+    sa.Column("escalated_to", sa.String(100)),  # null: not escalated; "": to nobody known
     # an agent's queue, the unassigned queue (owner null) and every case, newest first
     sa.Index("ix_cases_owner_created", "owner_id", "created_at", "id"),
     sa.Index("ix_cases_created", "created_at", "id"),
@@ -54,7 +57,112 @@ case_messages = sa.Table(
     sa.Column("body", sa.Text(), nullable=False),
     sa.Column("internal", sa.Boolean(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # mail: from an address that is not the case's contact
+    sa.Column("unknown_sender", sa.Boolean(), nullable=False),
+    sa.Column("mail_id", sa.String(998), nullable=False),  # its Message-ID ("": not mail)
     sa.Index("ix_case_messages_case_created", "case_id", "created_at", "id"),
+    # a reply's In-Reply-To finds the case
+    sa.Index("ix_case_messages_mail_id", "mail_id"),
+)
+
+# Written once: the files a mail brought, within the size limit.
+case_attachments = sa.Table(
+    "case_attachments",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("message_id", sa.Uuid(), sa.ForeignKey("case_messages.id"), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("size", sa.Integer(), nullable=False),
+    sa.Column("data", sa.LargeBinary(), nullable=False),
+    sa.Index("ix_case_attachments_message", "message_id"),
+)
+
+# -- SLA: the agreements, and each case's clocks with what the jobs role recorded on them -------
+
+agreements = sa.Table(
+    "agreements",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), nullable=False),
+    sa.Column("order_ref", sa.String(100), nullable=False),  # "": every case of the customer
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("targets", sa.JSON(), nullable=False),
+    sa.Column("calendar", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("customer_id", "order_ref", name="uq_agreements_customer_order"),
+    sa.Index("ix_agreements_created", "created_at", "id"),
+)
+
+sla_clocks = sa.Table(
+    "sla_clocks",
+    metadata,
+    sa.Column("case_id", sa.Uuid(), sa.ForeignKey("cases.id"), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("target_minutes", sa.Integer(), nullable=False),
+    sa.Column("calendar", sa.JSON(), nullable=False),  # as the agreement's, when it opened
+    sa.Column("agreement_id", sa.Uuid()),  # null: the default policy
+    sa.Column("warned_at", UtcDateTime()),
+    sa.Column("breached_at", UtcDateTime()),
+    # the jobs role's work: the clocks not breached yet
+    sa.Index("ix_sla_clocks_open", "breached_at"),
+)
+
+# -- the knowledge base (its search index is each dialect's own: adapters/article_search.py) ---
+
+articles = sa.Table(
+    "articles",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("category", sa.String(100), nullable=False),
+    sa.Column("tags", sa.JSON(), nullable=False),  # sorted lowercase
+    sa.Column("draft_title", sa.String(200)),  # null: no draft
+    sa.Column("draft_body", sa.Text()),
+    sa.Column("published_number", sa.Integer()),  # null: never published
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_articles_created", "created_at", "id"),
+)
+
+# Written once: every published version of an article.
+article_versions = sa.Table(
+    "article_versions",
+    metadata,
+    sa.Column("article_id", sa.Uuid(), sa.ForeignKey("articles.id"), primary_key=True),
+    sa.Column("number", sa.Integer(), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("published_by", sa.String(100), nullable=False),
+    sa.Column("published_at", UtcDateTime(), nullable=False),
+)
+
+# Helpful or not, one answer per reader and article (the latest counts).
+article_feedback = sa.Table(
+    "article_feedback",
+    metadata,
+    sa.Column("article_id", sa.Uuid(), sa.ForeignKey("articles.id"), primary_key=True),
+    sa.Column("reader", sa.String(100), primary_key=True),
+    sa.Column("helpful", sa.Boolean(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+suggestions = sa.Table(
+    "suggestions",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("asked_by", sa.String(100), nullable=False),
+    sa.Column("customer_id", sa.Uuid()),
+    sa.Column("question", sa.Text(), nullable=False),
+    sa.Column("article_ids", sa.JSON(), nullable=False),
+    sa.Column("solved_by", sa.Uuid()),  # the article that solved it
+    sa.Column("solved_at", UtcDateTime()),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    # the deflection rate over a period
+    sa.Index("ix_suggestions_created", "created_at"),
 )
 
 # -- routing: the service teams, the agents, the skill each case type requires --------------------

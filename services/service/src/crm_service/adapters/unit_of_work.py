@@ -9,8 +9,11 @@ from crm_platform.uow import UnitOfWork
 from crm_proto.crm.common.v1 import common_pb2
 from google.protobuf.message import Message
 
+from crm_service.adapters.agreements_repository import SqlAgreements
+from crm_service.adapters.article_search import PostgresArticleSearch, SqliteArticleSearch
 from crm_service.adapters.cases_repository import SqlCaseRepository
 from crm_service.adapters.event_mapping import to_message
+from crm_service.adapters.knowledge_repository import SqlKnowledge
 from crm_service.adapters.routing_repository import SqlRouting, SqlTeamDirectory
 
 
@@ -18,12 +21,19 @@ class SqlUnitOfWork(UnitOfWork):
     cases: SqlCaseRepository
     teams: SqlTeamDirectory
     routing: SqlRouting
+    agreements: SqlAgreements
+    knowledge: SqlKnowledge
+    search: PostgresArticleSearch | SqliteArticleSearch
 
     def __enter__(self) -> Self:
         super().__enter__()
         self.cases = SqlCaseRepository(self.session, self.track)
         self.teams = SqlTeamDirectory(self.session)
         self.routing = SqlRouting(self.session)
+        self.agreements = SqlAgreements(self.session)
+        self.knowledge = SqlKnowledge(self.session)
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        self.search = (PostgresArticleSearch if postgres else SqliteArticleSearch)(self.session)
         return self
 
     def outbox_message(self, event: Any, actor: common_pb2.Actor) -> tuple[Message, str]:

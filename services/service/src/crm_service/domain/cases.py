@@ -6,11 +6,14 @@
 An agent works the cases they own; a manager any case; an agent takes an unassigned case for
 themselves. The conversation holds replies the customer sees and internal notes they never see;
 the customer's reply moves a case waiting on them back to in progress. Every change raises the
-version and records an event. Pure Python; times are UTC and passed in.
+version and records an event. Its SLA clocks (clocks.py) stand still while it waits on the
+customer or lies resolved; the jobs role records their warnings and breaches on it, and the
+first breach escalates it. Pure Python; times are UTC and passed in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -23,6 +26,15 @@ from crm_platform.errors import (
     ValidationFailed,
 )
 
+from crm_service.domain.calendar import CalendarSpec, WorkingCalendar
+from crm_service.domain.clocks import (
+    ClockKind,
+    ClockState,
+    ClockView,
+    Pause,
+    SlaClock,
+    clock_view,
+)
 from crm_service.domain.routing import AssignmentReason
 from crm_service.domain.values import Actor, ActorKind
 
@@ -79,6 +91,8 @@ OPEN = frozenset(
     }
 )
 REOPENABLE = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
+# the SLA clocks stand still in these: the customer has the next move, or nobody has
+PAUSING = frozenset({CaseStatus.WAITING_ON_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED})
 
 
 class CustomerRecognition(StrEnum):
@@ -155,12 +169,26 @@ class CaseDetails:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file a mail brought; its content is read only to be stored."""
+
+    id: UUID
+    filename: str
+    content_type: str
+    size: int
+    data: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True)
 class CaseMessage:
     id: UUID
-    author: Actor  # its subject and kind
+    author: Actor  # its subject and kind (a mail's: the sender's address, as a customer)
     body: str
     internal: bool  # an internal note: staff only
     created_at: datetime
+    unknown_sender: bool = False  # a mail from an address that is not the case's contact
+    mail_id: str = ""  # a mail's Message-ID
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass
@@ -183,6 +211,9 @@ class Case:
     version: int
     created_at: datetime
     updated_at: datetime
+    clocks: list[SlaClock] = field(default_factory=list)  # fixed at the opening
+    pauses: list[Pause] = field(default_factory=list)  # oldest first; the last may be open
+    escalated_to: str | None = None  # escalated on a breach, to this manager ("": none known)
     _events: list[object] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -196,6 +227,7 @@ class Case:
         recognized: Recognized,
         actor: Actor,
         now: datetime,
+        clocks: list[SlaClock] | None = None,
     ) -> Case:
         if not (actor.is_agent or actor.is_customer or actor.kind in MACHINES):
             raise PermissionDenied("only service staff and customers open cases")
@@ -218,6 +250,7 @@ class Case:
             version=1,
             created_at=now,
             updated_at=now,
+            clocks=list(clocks or ()),
         )
         case._events.append(CaseOpened(case.snapshot()))
         return case
@@ -234,8 +267,74 @@ class Case:
             return [message for message in self.messages if not message.internal]
         return list(self.messages)
 
+    @property
+    def escalated(self) -> bool:
+        return self.escalated_to is not None
+
     def snapshot(self) -> CaseSnapshot:
-        return CaseSnapshot(replace(self, messages=list(self.messages), _events=[]))
+        return CaseSnapshot(
+            replace(
+                self,
+                messages=list(self.messages),
+                clocks=[replace(clock) for clock in self.clocks],
+                pauses=list(self.pauses),
+                _events=[],
+            )
+        )
+
+    # -- SLA --------------------------------------------------------------------------------------
+
+    def clock_views(
+        self, calendar_of: Callable[[CalendarSpec], WorkingCalendar], now: datetime
+    ) -> list[ClockView]:
+        return [
+            clock_view(
+                clock,
+                calendar_of(clock.calendar),
+                opened_at=self.created_at,
+                stopped_at=self._stopped_at(clock.kind),
+                pauses=self.pauses,
+                now=now,
+            )
+            for clock in self.clocks
+        ]
+
+    def _stopped_at(self, kind: ClockKind) -> datetime | None:
+        if kind is ClockKind.FIRST_RESPONSE:
+            return self.first_response_at
+        return self.resolved_at if self.status in REOPENABLE else None
+
+    def record_warning(self, view: ClockView, now: datetime) -> None:
+        """The jobs role saw `view` near its target: recorded once, with its event."""
+        clock = self._clock(view.kind)
+        if clock.warned_at is None:
+            clock.warned_at = now
+            self._events.append(SlaWarning(self.snapshot(), replace(view, warned_at=now)))
+
+    def record_breach(self, view: ClockView, now: datetime, manager_id: str | None) -> None:
+        """`view` reached its target: recorded once, with its event, and the case escalated to
+        `manager_id` (its owner's team's manager) the first time one of its clocks breaches."""
+        clock = self._clock(view.kind)
+        if clock.breached_at is not None:
+            return
+        clock.breached_at = now
+        breached = replace(view, state=ClockState.BREACHED, breached_at=now)
+        self._events.append(SlaBreached(self.snapshot(), breached))
+        if self.escalated_to is None:
+            self.escalated_to = manager_id or ""
+            self._changed(now)
+            self._events.append(CaseEscalated(self.snapshot(), view.kind, self.escalated_to))
+
+    def _clock(self, kind: ClockKind) -> SlaClock:
+        return next(clock for clock in self.clocks if clock.kind is kind)
+
+    def _paused(self, now: datetime) -> None:
+        if not self.pauses or self.pauses[-1][1] is not None:
+            self.pauses.append((now, None))
+
+    def _resumed(self, now: datetime) -> None:
+        if self.pauses and self.pauses[-1][1] is None:
+            self.pauses[-1] = (self.pauses[-1][0], now)
 
     def pull_events(self) -> list[object]:
         events, self._events = self._events, []
@@ -345,6 +444,38 @@ class Case:
         if actor.is_customer and self.status is CaseStatus.WAITING_ON_CUSTOMER:
             # the customer answered: the case is the agent's to work again
             self.status = CaseStatus.IN_PROGRESS
+            self._resumed(now)
+            self._events.append(
+                CaseStatusChanged(
+                    self.snapshot(), CaseStatus.WAITING_ON_CUSTOMER, CaseStatus.IN_PROGRESS, ""
+                )
+            )
+        return message
+
+    def add_mail(
+        self,
+        now: datetime,
+        *,
+        message_id: UUID,
+        sender: str,
+        body: str,
+        mail_id: str,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> CaseMessage:
+        """A mail about the case, as the customer's reply: from an address other than the
+        contact's it still lands in the thread, flagged (and leaves the case where it is)."""
+        if self.status is CaseStatus.CLOSED:
+            raise FailedPrecondition("a closed case takes no messages: reopen it first")
+        text = body.strip()[:TEXT_MAX_LENGTH] or "(no text)"
+        known = bool(self.contact.email) and sender.lower() == self.contact.email
+        author = Actor(subject=sender.lower(), kind=ActorKind.CUSTOMER)
+        message = CaseMessage(message_id, author, text, False, now, not known, mail_id, attachments)
+        self.messages.append(message)
+        self._changed(now)
+        self._events.append(CaseMessageAdded(self.snapshot(), message))
+        if known and self.status is CaseStatus.WAITING_ON_CUSTOMER:
+            self.status = CaseStatus.IN_PROGRESS
+            self._resumed(now)
             self._events.append(
                 CaseStatusChanged(
                     self.snapshot(), CaseStatus.WAITING_ON_CUSTOMER, CaseStatus.IN_PROGRESS, ""
@@ -376,6 +507,10 @@ class Case:
         if self.status not in allowed:
             raise FailedPrecondition(f"a {self.status} case cannot become {target}")
         from_status, self.status = self.status, target
+        if target in PAUSING:
+            self._paused(now)
+        else:
+            self._resumed(now)
         self._changed(now)
         self._events.append(CaseStatusChanged(self.snapshot(), from_status, target, reason))
 
@@ -441,3 +576,19 @@ class CaseStatusChanged(CaseEvent):
 @dataclass(frozen=True)
 class CaseMessageAdded(CaseEvent):
     message: CaseMessage
+
+
+@dataclass(frozen=True)
+class SlaWarning(CaseEvent):
+    clock: ClockView
+
+
+@dataclass(frozen=True)
+class SlaBreached(CaseEvent):
+    clock: ClockView
+
+
+@dataclass(frozen=True)
+class CaseEscalated(CaseEvent):
+    kind: ClockKind  # the clock whose breach escalated it
+    manager_id: str  # "": the owner has no team manager

@@ -15,6 +15,7 @@ from crm_service.adapters.messages import (
     case_to_proto,
 )
 from crm_service.domain.cases import Case, CaseDetails, CasePriority, Contact
+from crm_service.domain.values import Actor
 from crm_service.entrypoints.actors import caller
 from crm_service.service_layer.cases import CaseHandlers, CaseStep
 
@@ -43,13 +44,13 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
             channel=CASE_CHANNELS.optional(request.channel, "channel"),
             contact=Contact(email=request.contact_email, phone=request.contact_phone),
         )
-        return case_to_proto(case, actor)
+        return self._answer(case, actor)
 
     def GetCase(
         self, request: cases_pb2.GetCaseRequest, context: grpc.ServicerContext
     ) -> cases_pb2.Case:
         actor = caller()
-        return case_to_proto(self.cases.get(actor, parsing.uuid(request.id, "id")), actor)
+        return self._answer(self.cases.get(actor, parsing.uuid(request.id, "id")), actor)
 
     def ListCases(
         self, request: cases_pb2.ListCasesRequest, context: grpc.ServicerContext
@@ -65,7 +66,7 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
             page_token=request.page.page_token,
         )
         response = cases_pb2.ListCasesResponse(
-            cases=[case_to_proto(case, actor) for case in page.items]
+            cases=[self._answer(case, actor) for case in page.items]
         )
         response.page.next_page_token = page.next_page_token
         return response
@@ -77,7 +78,7 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
         case = self.cases.assign(
             actor, parsing.uuid(request.id, "id"), request.expected_version, request.owner_id
         )
-        return case_to_proto(case, actor)
+        return self._answer(case, actor)
 
     def StartCase(
         self, request: cases_pb2.CaseStepRequest, context: grpc.ServicerContext
@@ -110,7 +111,7 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
         case = self.cases.reopen(
             actor, parsing.uuid(request.id, "id"), request.expected_version, request.reason
         )
-        return case_to_proto(case, actor)
+        return self._answer(case, actor)
 
     def AddCaseMessage(
         self, request: cases_pb2.AddCaseMessageRequest, context: grpc.ServicerContext
@@ -123,12 +124,15 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
             body=request.body,
             internal=request.internal,
         )
-        return case_to_proto(case, actor)
+        return self._answer(case, actor)
+
+    def _answer(self, case: Case, actor: Actor) -> cases_pb2.Case:
+        return case_to_proto(case, actor, self.cases.clock_views(case))
 
     def _change(self, case_id: str, expected_version: int, step: CaseStep) -> cases_pb2.Case:
         actor = caller()
         case = self.cases.change(actor, parsing.uuid(case_id, "id"), expected_version, step)
-        return case_to_proto(case, actor)
+        return self._answer(case, actor)
 
 
 def binding(cases: CaseHandlers) -> ServiceBinding:

@@ -3,6 +3,7 @@ routed to an agent), reading by visibility, the steps of the workflow and the co
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,9 +22,11 @@ from crm_service.domain.cases import (
     CustomerRecognition,
     Recognized,
 )
+from crm_service.domain.clocks import ClockView
 from crm_service.domain.values import Actor
 from crm_service.service_layer.ports import CaseFilters, Customers, UnitOfWork
 from crm_service.service_layer.routing import route_in
+from crm_service.service_layer.sla import SlaTerms
 from crm_service.service_layer.visibility import scope_of
 
 CaseStep = Callable[[Case, Actor, datetime], None]
@@ -38,11 +41,13 @@ class CaseHandlers:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         reopen_window: timedelta = DEFAULT_REOPEN_WINDOW,
+        sla: SlaTerms | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.customers = customers
         self.clock = clock
         self.reopen_window = reopen_window
+        self.sla = sla or SlaTerms()
 
     def open(
         self, actor: Actor, *, details: CaseDetails, channel: CaseChannel | None, contact: Contact
@@ -92,10 +97,15 @@ class CaseHandlers:
             recognized=recognized,
             actor=actor,
             now=self.clock(),
+            clocks=self.sla.clocks_for(uow, recognized.customer_id, details),
         )
         route_in(uow, case, case.created_at)
         uow.cases.add(case)
         return case
+
+    def clock_views(self, case: Case) -> builtins.list[ClockView]:
+        """The case's SLA clocks now, as its answers show them."""
+        return self.sla.views(case, self.clock())
 
     def get(self, actor: Actor, case_id: UUID) -> Case:
         with self.uow_factory() as uow:

@@ -3,15 +3,21 @@ provide it, unit tests fake it."""
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from crm_platform.paging import Cursor
 from crm_platform.ports import Transaction
 
+from crm_service.domain.calendar import CalendarSpec, WorkingCalendar
 from crm_service.domain.cases import Case, CaseStatus, CaseType, Contact, Recognized
+from crm_service.domain.knowledge import Article, Deflection, Feedback, Suggestion
 from crm_service.domain.routing import Agent, AgentLoad, Team
+from crm_service.domain.sla import Agreement
 
 if TYPE_CHECKING:  # visibility.py reads TeamDirectory from here
     from crm_service.service_layer.visibility import Scope
@@ -34,6 +40,98 @@ class CaseRepository(Protocol):
     def save(self, case: Case) -> None: ...
 
     def list(self, filters: CaseFilters, after: Cursor | None, limit: int) -> list[Case]: ...
+
+    def find_by_reference(self, reference: str) -> Case | None: ...
+
+    def find_by_mail(self, mail_ids: builtins.list[str]) -> Case | None:
+        """The case a mail with one of these Message-IDs went to."""
+        ...
+
+    def customer_of_contact(self, email: str) -> UUID | None:
+        """The customer an earlier case of this contact email was recognized as."""
+        ...
+
+    def with_running_clocks(self, after: Cursor | None, limit: int) -> builtins.list[Case]:
+        """The open cases with a clock not breached yet, oldest first, after `after` (their
+        created_at and id)."""
+        ...
+
+
+class Agreements(Protocol):
+    """The service agreements; a second one for the same customer and order reference is
+    AlreadyExists."""
+
+    def get(self, agreement_id: UUID) -> Agreement | None: ...
+
+    def of_customer(self, customer_id: UUID) -> list[Agreement]: ...
+
+    def list(
+        self, customer_id: UUID | None, after: Cursor | None, limit: int
+    ) -> builtins.list[Agreement]:
+        """Oldest first."""
+        ...
+
+    def add(self, agreement: Agreement) -> None: ...
+
+    def save(self, agreement: Agreement) -> None: ...
+
+
+class Knowledge(Protocol):
+    """The articles with their published versions, feedback and suggested answers."""
+
+    def get(self, article_id: UUID) -> Article | None: ...
+
+    def many(self, article_ids: builtins.list[UUID]) -> builtins.list[Article]:
+        """In the order asked; ids of no article are left out."""
+        ...
+
+    def list(
+        self, published_only: bool, category: str, after: Cursor | None, limit: int
+    ) -> builtins.list[Article]:
+        """Oldest first."""
+        ...
+
+    def add(self, article: Article) -> None: ...
+
+    def save(self, article: Article) -> bool:
+        """True when the change published a new version."""
+        ...
+
+    def put_feedback(self, article_id: UUID, reader: str, helpful: bool, now: datetime) -> None:
+        """The reader's answer, replacing any earlier one."""
+        ...
+
+    def feedback_of(self, article_ids: builtins.list[UUID]) -> dict[UUID, Feedback]: ...
+
+    def add_suggestion(self, suggestion: Suggestion) -> None: ...
+
+    def suggestion(self, suggestion_id: UUID) -> Suggestion | None: ...
+
+    def save_suggestion(self, suggestion: Suggestion) -> None:
+        """Solved once: a second marking, even concurrent, is a Conflict."""
+        ...
+
+    def deflection(self, since: datetime | None) -> Deflection: ...
+
+
+class ArticleSearch(Protocol):
+    """The full-text index of the published articles."""
+
+    def index(self, article: Article) -> None:
+        """The article's published version, replacing what was indexed of it."""
+        ...
+
+    def search(
+        self, terms: builtins.list[str], category: str, limit: int
+    ) -> builtins.list[tuple[UUID, float]]:
+        """Article ids matching any of `terms` (in `category`, "" any), best first, with
+        their rank (higher is better)."""
+        ...
+
+
+# A working calendar for its spec, with its country's holidays (ValidationFailed: no such
+# country)
+Calendars = Callable[[CalendarSpec], WorkingCalendar]
 
 
 class Customers(Protocol):
@@ -89,3 +187,12 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def routing(self) -> Routing: ...
+
+    @property
+    def agreements(self) -> Agreements: ...
+
+    @property
+    def knowledge(self) -> Knowledge: ...
+
+    @property
+    def search(self) -> ArticleSearch: ...

@@ -5,13 +5,33 @@ serve the same RPCs as staff's (a customer's case never shows the internal notes
 from __future__ import annotations
 
 from crm_platform import enums
-from crm_proto.crm.service.v1 import cases_pb2, routing_pb2
+from crm_proto.crm.service.v1 import cases_pb2, knowledge_pb2, routing_pb2, sla_pb2
 from google.protobuf.descriptor import MethodDescriptor
 
 from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route
 
 CASES = cases_pb2.DESCRIPTOR.services_by_name["CaseService"]
 ROUTING = routing_pb2.DESCRIPTOR.services_by_name["RoutingService"]
+AGREEMENTS = sla_pb2.DESCRIPTOR.services_by_name["AgreementService"]
+AGREEMENT = "/service/agreements/<uuid:agreement_id>"
+AGREEMENT_ID = {"agreement_id": "the agreement's id"}
+SLA_TAGS = ("sla",)
+KNOWLEDGE = knowledge_pb2.DESCRIPTOR.services_by_name["KnowledgeService"]
+ARTICLE = "/service/articles/<uuid:article_id>"
+OWN_ARTICLE = "/portal/articles/<uuid:article_id>"
+ARTICLE_ID = {"article_id": "the article's id"}
+KB_TAGS = ("knowledge",)
+SEARCH = (
+    "`query`: the words to find (any of them; the best match first), optionally in one "
+    "`category`, at most `limit` (default 10, up to 50) published articles."
+)
+AGREEMENT_FIELDS = (
+    "`name`, `targets` (each `{case_type, priority, first_response_minutes, "
+    "resolution_minutes}`, in business minutes; a type, a priority, both or neither: the most "
+    "specific applies, and one with neither is required) and the working `calendar` "
+    '(`{"timezone": "Asia/Shanghai", "hours": "mon-fri 09:00-18:00", "holiday_country": '
+    '"CN"}`).'
+)
 CASE = "/service/cases/<uuid:case_id>"
 OWN_CASE = "/portal/cases/<uuid:case_id>"
 CASE_ID = {"case_id": "the case's id"}
@@ -29,6 +49,14 @@ def _cases(name: str) -> MethodDescriptor:
 
 def _routing(name: str) -> MethodDescriptor:
     return ROUTING.methods_by_name[name]
+
+
+def _agreements(name: str) -> MethodDescriptor:
+    return AGREEMENTS.methods_by_name[name]
+
+
+def _knowledge(name: str) -> MethodDescriptor:
+    return KNOWLEDGE.methods_by_name[name]
 
 
 def _step(
@@ -150,6 +178,125 @@ SERVICE_ROUTES = (
         "GET", "/service/required-skills", _routing("ListRequiredSkills"),
         summary="The skill each case type requires", answer="Every case type's skill",
         tags=ROUTING_TAGS,
+    ),
+    # service agreements: the SLA policies and working calendars of customers and orders
+    Route(
+        "POST", "/service/agreements", _agreements("CreateAgreement"),
+        summary="Create a service agreement", answer="The new agreement", tags=SLA_TAGS,
+        description="Admins and managers: the `customer_id`, an `order_ref` (an after-sales "
+        "case of that order falls under it; empty: every case of the customer), "
+        f"{AGREEMENT_FIELDS} "
+        "It applies to the cases opened from then on; a case without one gets the default "
+        "policy.",
+        body=WHOLE_REQUEST, status=201, location="get_service_agreement", problems=(409,),
+        endpoint="create_service_agreement",
+    ),
+    Route(
+        "GET", "/service/agreements", _agreements("ListAgreements"),
+        summary="List service agreements", answer="A page of agreements, oldest first",
+        tags=SLA_TAGS, description="Optionally of one `customer_id`.",
+        endpoint="list_service_agreements",
+    ),
+    Route(
+        "GET", AGREEMENT, _agreements("GetAgreement"),
+        summary="Get a service agreement", answer="The agreement", tags=SLA_TAGS,
+        path={"agreement_id": "id"}, path_docs=AGREEMENT_ID, endpoint="get_service_agreement",
+    ),
+    Route(
+        "PUT", AGREEMENT, _agreements("UpdateAgreement"),
+        summary="Change a service agreement", answer="The agreement", tags=SLA_TAGS,
+        description=f"Admins and managers: {AGREEMENT_FIELDS} New terms apply to the cases "
+        "opened from then on. If-Match (or the body's `version`) makes the change apply only "
+        "to that version (409).",
+        path={"agreement_id": "id"}, path_docs=AGREEMENT_ID, body=WHOLE_REQUEST,
+        version="expected_version", problems=(409,), endpoint="update_service_agreement",
+    ),
+    # the knowledge base: service agents and managers write, everyone reads what is published
+    Route(
+        "POST", "/service/articles", _knowledge("CreateArticle"),
+        summary="Write an article", answer="The new article, a draft", tags=KB_TAGS,
+        description="Service agents and managers: `title`, `body`, `category`, `tags`. "
+        "Customers see nothing of it until it is published.",
+        body=WHOLE_REQUEST, status=201, location="get_article",
+    ),
+    Route(
+        "GET", "/service/articles", _knowledge("ListArticles"),
+        summary="List articles", answer="A page of articles with their drafts, oldest first",
+        tags=KB_TAGS, description="Optionally of one `category`.",
+    ),
+    Route(
+        "GET", "/service/articles/search", _knowledge("ListMatchingArticles"),
+        summary="Search the published articles", answer="The matching articles, best first",
+        tags=KB_TAGS, description=SEARCH,
+    ),
+    Route(
+        "GET", ARTICLE, _knowledge("GetArticle"),
+        summary="Get an article", answer="The article: its published version and its draft",
+        tags=KB_TAGS, path={"article_id": "id"}, path_docs=ARTICLE_ID,
+    ),
+    Route(
+        "PUT", ARTICLE, _knowledge("UpdateArticle"),
+        summary="Edit an article", answer="The article with its new draft", tags=KB_TAGS,
+        description="`title`, `body`, `category`, `tags`: a new draft; customers go on "
+        "reading the published version until it is published. If-Match (or the body's "
+        "`version`) makes the change apply only to that version (409).",
+        path={"article_id": "id"}, path_docs=ARTICLE_ID, body=WHOLE_REQUEST,
+        version="expected_version", problems=(409,),
+    ),
+    Route(
+        "POST", f"{ARTICLE}/publish", _knowledge("PublishArticle"),
+        summary="Publish an article's draft", answer="The article, its draft the new version",
+        tags=KB_TAGS, description="No draft is a 409. If-Match (or the body's `version`) "
+        "makes it apply only to that version (409).",
+        path={"article_id": "id"}, path_docs=ARTICLE_ID, body=WHOLE_REQUEST,
+        version="expected_version", problems=(409,),
+    ),
+    Route(
+        "GET", "/service/deflection", _knowledge("GetDeflectionRate"),
+        summary="The deflection rate", answer="Suggestions made, solved, and their rate",
+        tags=KB_TAGS, description="Suggested answers a portal customer marked solved, over "
+        "all suggestions made; `since` (RFC 3339) counts only those made from then on.",
+    ),
+    # the customer's self-service: published articles only; a draft is a 404
+    Route(
+        "GET", "/portal/articles", _knowledge("ListArticles"),
+        summary="List the help articles", answer="A page of published articles", tags=PORTAL,
+        description="Optionally of one `category`.", endpoint="list_portal_articles",
+    ),
+    Route(
+        "GET", "/portal/articles/search", _knowledge("ListMatchingArticles"),
+        summary="Search the help articles", answer="The matching articles, best first",
+        tags=PORTAL, description=SEARCH,
+        endpoint="search_portal_articles",
+    ),
+    Route(
+        "GET", OWN_ARTICLE, _knowledge("GetArticle"),
+        summary="Read a help article", answer="Its published version", tags=PORTAL,
+        path={"article_id": "id"}, path_docs=ARTICLE_ID, endpoint="get_portal_article",
+    ),
+    Route(
+        "POST", f"{OWN_ARTICLE}/feedback", _knowledge("RateArticle"),
+        summary="Say whether an article helped", answer="The article with its feedback",
+        tags=PORTAL, description='Body `{"helpful": true}`; my latest answer counts.',
+        path={"article_id": "id"}, path_docs=ARTICLE_ID, body=WHOLE_REQUEST,
+        endpoint="rate_portal_article",
+    ),
+    Route(
+        "POST", "/portal/suggestions", _knowledge("SuggestAnswers"),
+        summary="Suggested answers to my question",
+        answer="The best matching articles, and the suggestion's id", tags=PORTAL,
+        description='Body `{"question": "..."}`, before opening a case: if an article '
+        "answers it, mark the suggestion solved instead.",
+        body=WHOLE_REQUEST, status=201,
+    ),
+    Route(
+        "POST", "/portal/suggestions/<uuid:suggestion_id>/solved", _knowledge("MarkSolved"),
+        summary="This solved it", answer="The suggestion, solved", tags=PORTAL,
+        description='Body `{"article_id": "..."}`: the suggested article that answered my '
+        "question (once; again is a 409).",
+        path={"suggestion_id": "suggestion_id"},
+        path_docs={"suggestion_id": "the suggestion's id"}, body=WHOLE_REQUEST,
+        body_required=True, problems=(409,),
     ),
     # the customer's own cases: another customer's case is a 404
     Route(
