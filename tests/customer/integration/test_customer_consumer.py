@@ -16,11 +16,13 @@ import pytest
 from crm_customer.bootstrap import SERVICE
 from crm_customer.config import MIGRATIONS_DIR, SERVICE_NAME, CustomerSettings
 from crm_customer.entrypoints.consumer import HANDLERS
+from crm_platform.db import build_engine
 from crm_platform.migrations import upgrade
 from crm_platform.parsing import timestamp
 from crm_platform.runner import ServiceApp
 from crm_platform.testing.processes import free_port, wait_until
 from crm_platform.testing.tokens import (
+    ADMIN_SUBJECT,
     admin_token,
     authorized_channel,
     customer_token,
@@ -33,9 +35,11 @@ from crm_proto.crm.customer.v1 import (
     loyalty_pb2,
     loyalty_pb2_grpc,
 )
+from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
 from crm_proto.crm.sales.v1 import activities_pb2, events_pb2, sales_pb2
 
 from tests.analytics.integration.harness import EventPublisher
+from tests.customer.integration.support import outbox_events
 
 pytestmark = pytest.mark.integration
 
@@ -318,3 +322,46 @@ def test_a_merge_hands_the_points_to_the_survivor_and_a_later_cancellation_finds
         (loyalty_pb2.LOYALTY_ENTRY_KIND_RESTORED, 20, redeemed_for),
     ])  # fmt: skip
     assert balance(staff, merged.id) == 0
+
+
+def test_an_unsubscription_in_marketing_withdraws_the_email_consent_once_by_the_customer(
+    app: ServiceApp, stub: customer_pb2_grpc.CustomerServiceStub, publisher: EventPublisher,
+    database_url: str,
+) -> None:  # fmt: skip
+    customer = stub.CreateCustomer(
+        customer_pb2.CreateCustomerRequest(
+            customer=customer_pb2.Customer(name="Zhou Min", email="zhou.min@example.cn")
+        ),
+        timeout=10,
+        wait_for_ready=True,
+    )
+    stub.SetConsent(
+        customer_pb2.SetConsentRequest(
+            id=customer.id, channel=customer_pb2.CONSENT_CHANNEL_EMAIL, granted=True
+        ),
+        timeout=10,
+    )
+    unsubscribed = marketing_events.ContactUnsubscribed(
+        customer_id=customer.id, campaign_id=str(uuid.uuid4()),
+        unsubscribed_at=timestamp(datetime.now(UTC)), version=1,
+        actor=common_pb2.Actor(subject=customer.id, kind=common_pb2.ACTOR_KIND_CUSTOMER),
+    )  # fmt: skip
+    envelope = publisher.publish(unsubscribed, subject=customer.id)
+    publisher.publish_envelope(envelope)  # a redelivery
+
+    def email_consent() -> bool:
+        found = stub.GetCustomer(customer_pb2.GetCustomerRequest(id=customer.id), timeout=5)
+        return next(
+            c.granted for c in found.consents if c.channel == customer_pb2.CONSENT_CHANNEL_EMAIL
+        )
+
+    wait_until(lambda: not email_consent(), timeout=WAIT_SECONDS, what="the consent withdrawn")
+    engine = build_engine(database_url, pool_size=1)
+    try:
+        changes = [e.message for e in outbox_events(engine) if e.type.endswith("ConsentChanged")]
+    finally:
+        engine.dispose()
+    assert [(c.granted, c.actor.kind, c.actor.subject) for c in changes] == [
+        (True, common_pb2.ACTOR_KIND_STAFF, ADMIN_SUBJECT),
+        (False, common_pb2.ACTOR_KIND_CUSTOMER, customer.id),
+    ]

@@ -614,8 +614,9 @@ def test_possible_duplicates_are_found_by_name_and_city_and_leave_once_merged(
     events_before = row_count(engine, "outbox")
 
     def duplicates(min_score: int = 0) -> list[tuple[str, int, list[str]]]:
-        found = stub.FindDuplicates(
-            customer_pb2.FindDuplicatesRequest(id=record.id, min_score=min_score), timeout=10
+        found = stub.ListPossibleDuplicates(
+            customer_pb2.ListPossibleDuplicatesRequest(id=record.id, min_score=min_score),
+            timeout=10,
         )
         return [(d.customer.id, d.score, list(d.reasons)) for d in found.duplicates]
 
@@ -630,10 +631,12 @@ def test_possible_duplicates_are_found_by_name_and_city_and_leave_once_merged(
     )
     assert swapped.id not in [found[0] for found in duplicates()]
     with pytest.raises(grpc.RpcError) as merged:
-        stub.FindDuplicates(customer_pb2.FindDuplicatesRequest(id=swapped.id), timeout=10)
+        stub.ListPossibleDuplicates(
+            customer_pb2.ListPossibleDuplicatesRequest(id=swapped.id), timeout=10
+        )
     with pytest.raises(grpc.RpcError) as bad:
-        stub.FindDuplicates(
-            customer_pb2.FindDuplicatesRequest(id=record.id, min_score=101), timeout=10
+        stub.ListPossibleDuplicates(
+            customer_pb2.ListPossibleDuplicatesRequest(id=record.id, min_score=101), timeout=10
         )
     assert merged.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT

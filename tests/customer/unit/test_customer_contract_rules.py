@@ -91,7 +91,7 @@ def test_the_access_options_are_the_table_of_decision_0005() -> None:
         "MergeCustomers": Allow(roles=LEADS, scopes=WRITE),
         "BlacklistCustomer": Allow(roles=LEADS, scopes=WRITE),
         "UnblacklistCustomer": Allow(roles=LEADS, scopes=WRITE),
-        "FindDuplicates": Allow(roles=FRONT_OFFICE, scopes=READ),
+        "ListPossibleDuplicates": Allow(roles=FRONT_OFFICE, scopes=READ),
         "RecognizeCustomer": Allow(roles=READERS, scopes=READ),
         "SetConsent": Allow(roles=FRONT_OFFICE | {"marketer"}, scopes=WRITE, customers=True),
         "LogInteraction": Allow(roles=FRONT_OFFICE, scopes=WRITE, customers=True),

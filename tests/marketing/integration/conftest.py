@@ -5,22 +5,41 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
+from uuid import UUID
 
 import grpc
 import pytest
+from crm_marketing.adapters.tracking_links import SignedLinks
 from crm_marketing.adapters.unit_of_work import SqlUnitOfWork
 from crm_marketing.config import MIGRATIONS_DIR, SERVICE_NAME
-from crm_marketing.entrypoints import catalog_api, contacts_api, forms_api, pricing_api
+from crm_marketing.entrypoints import (
+    campaigns_api,
+    catalog_api,
+    contacts_api,
+    forms_api,
+    pricing_api,
+)
 from crm_marketing.entrypoints.authorization import POLICY
+from crm_marketing.service_layer.campaigns import CampaignHandlers, TrackingHandlers
 from crm_marketing.service_layer.catalog import CatalogHandlers
 from crm_marketing.service_layer.contacts import ContactQueries
 from crm_marketing.service_layer.forms import FormHandlers
 from crm_platform.db import build_engine, ping
+from crm_platform.errors import Unavailable
 from crm_platform.migrations import upgrade
 from crm_platform.service import unit_of_work_factory
 from crm_platform.testing.grpc_servers import serving
 from crm_platform.testing.tokens import bearer
 from sqlalchemy import Engine
+
+LINKS = SignedLinks("https://crm.example.com", "integration-test-secret", "unsub@example.com")
+
+
+class NoNeighbours:
+    """Analytics, away (the tests of this server need no segment)."""
+
+    def members(self, segment_id: UUID) -> list[UUID]:
+        raise Unavailable("no analytics service here")
 
 
 @pytest.fixture
@@ -44,6 +63,10 @@ def target(engine: Engine) -> Iterator[str]:
         pricing_api.binding(catalog),
         forms_api.binding(FormHandlers(unit_of_work(engine))),
         contacts_api.binding(ContactQueries(unit_of_work(engine))),
+        *campaigns_api.bindings(
+            CampaignHandlers(unit_of_work(engine), NoNeighbours(), LINKS),
+            TrackingHandlers(unit_of_work(engine), LINKS),
+        ),
     ]
     with serving(bindings, POLICY, database=lambda: ping(engine)) as target:
         yield target

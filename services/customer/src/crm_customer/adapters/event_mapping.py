@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 from crm_customer.adapters.messages import (
     CONSENT_CHANNELS,
     INTERACTION_CHANNELS,
+    actor_to_proto,
     customer_to_proto,
     loyalty_entry_to_proto,
 )
@@ -58,7 +59,7 @@ def to_message(event: events.DomainEvent, actor: common_pb2.Actor) -> Message:
                 channel=CONSENT_CHANNELS.to_proto(event.channel),
                 granted=event.granted,
                 version=event.version,
-                actor=actor,
+                actor=actor if event.requested_by is None else actor_to_proto(event.requested_by),
             )
         case events.InteractionLogged(interaction=interaction):
             return events_pb2.InteractionLogged(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from crm_customer.domain.loyalty import PointsChanged
-from crm_customer.domain.values import ConsentChannel, CustomerState, Interaction
+from crm_customer.domain.values import Actor, ConsentChannel, CustomerState, Interaction
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ class ConsentChanged:
     channel: ConsentChannel
     granted: bool
     version: int
+    # who asked, when not the caller: the customer who unsubscribed through a campaign message
+    requested_by: Actor | None = None
 
 
 @dataclass(frozen=True)

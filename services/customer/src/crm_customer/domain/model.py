@@ -251,15 +251,21 @@ class Customer:
         self._touch(now)
         self.events.append(domain_events.CustomerUnblacklisted(self.id, reason, self.version))
 
-    def set_consent(self, channel: ConsentChannel, granted: bool, *, now: datetime) -> bool:
-        """Record the customer's answer for a channel; False when it was already the answer."""
+    def set_consent(
+        self, channel: ConsentChannel, granted: bool, *, now: datetime,
+        requested_by: Actor | None = None,
+    ) -> bool:  # fmt: skip
+        """Record the customer's answer for a channel; False when it was already the answer.
+        `requested_by`: who gave it, when not whoever makes the change (an event's actor)."""
         self.ensure_live()
         current = self.consents.get(channel)
         if current is not None and current.granted == granted:
             return False
         self.consents[channel] = Consent(channel, granted, now)
         self._touch(now)
-        self.events.append(domain_events.ConsentChanged(self.id, channel, granted, self.version))
+        self.events.append(
+            domain_events.ConsentChanged(self.id, channel, granted, self.version, requested_by)
+        )
         return True
 
     def log_interaction(

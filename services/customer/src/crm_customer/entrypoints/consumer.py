@@ -4,7 +4,9 @@ The customer service follows what sales does with a customer:
 - every activity logged as done (a call, a meeting, an email, a task) goes on the customer's
   timeline, keyed by the activity's id;
 - a paid order earns loyalty points, a cancelled one takes back what it earned and gives back
-  what was redeemed for it, each keyed by the order.
+  what was redeemed for it, each keyed by the order;
+and what marketing hears from a customer: an unsubscription through a campaign message
+withdraws their e-mail consent (a ConsentChanged whose actor is the customer).
 The chassis's inbox drops a redelivered event; the keys make a second event of the same fact
 change nothing either.
 """
@@ -18,11 +20,13 @@ from uuid import UUID
 from crm_platform import enums
 from crm_platform.consumer import EventHandlers
 from crm_platform.events import Event
+from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
 from crm_proto.crm.sales.v1 import activities_pb2, events_pb2
 
 from crm_customer.adapters.messages import actor_from_proto
 from crm_customer.config import SERVICE_NAME, loyalty_program
 from crm_customer.domain.values import InteractionChannel
+from crm_customer.service_layer.handlers import unsubscribed
 from crm_customer.service_layer.loyalty import order_cancelled, order_paid
 from crm_customer.service_layer.ports import UnitOfWork
 from crm_customer.service_layer.timeline import LoggedActivity, record_activity
@@ -82,9 +86,16 @@ def _order_cancelled(uow: UnitOfWork, message: events_pb2.OrderCancelled, event:
     )
 
 
+def _unsubscribed(
+    uow: UnitOfWork, message: marketing_events.ContactUnsubscribed, event: Event
+) -> None:
+    unsubscribed(uow, UUID(message.customer_id), now=event.time)
+
+
 HANDLERS.on(events_pb2.ActivityCompleted, _activity_completed)
 HANDLERS.on(events_pb2.OrderPaid, _order_paid)
 HANDLERS.on(events_pb2.OrderCancelled, _order_cancelled)
+HANDLERS.on(marketing_events.ContactUnsubscribed, _unsubscribed)
 
 
 def summary_of(message: events_pb2.ActivityCompleted) -> str:

@@ -128,15 +128,15 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         )
         return customer_to_proto(customer)
 
-    def FindDuplicates(
-        self, request: customer_pb2.FindDuplicatesRequest, context: grpc.ServicerContext
-    ) -> customer_pb2.FindDuplicatesResponse:
+    def ListPossibleDuplicates(
+        self, request: customer_pb2.ListPossibleDuplicatesRequest, context: grpc.ServicerContext
+    ) -> customer_pb2.ListPossibleDuplicatesResponse:
         found = self.handlers.find_duplicates(
-            commands.FindDuplicates(
+            commands.ListPossibleDuplicates(
                 parsing.uuid(request.id, "id"), caller(), request.min_score or DEFAULT_MIN_SCORE
             )
         )
-        return customer_pb2.FindDuplicatesResponse(
+        return customer_pb2.ListPossibleDuplicatesResponse(
             duplicates=[
                 customer_pb2.PossibleDuplicate(
                     customer=customer_to_proto(match.customer),

@@ -75,7 +75,7 @@ class RecognizeCustomer:
 
 
 @dataclass(frozen=True)
-class FindDuplicates:
+class ListPossibleDuplicates:
     customer_id: UUID
     caller: Caller
     min_score: int = DEFAULT_MIN_SCORE

@@ -22,7 +22,13 @@ from crm_platform.paging import Page
 from crm_customer.domain.contact import normalize_email, normalize_phone
 from crm_customer.domain.duplicates import PossibleDuplicate, possible_duplicates
 from crm_customer.domain.model import PROFILE_FIELDS, Customer, merge
-from crm_customer.domain.values import Interaction, Recognition
+from crm_customer.domain.values import (
+    Actor,
+    ActorKind,
+    ConsentChannel,
+    Interaction,
+    Recognition,
+)
 from crm_customer.service_layer import commands
 from crm_customer.service_layer.access import not_found
 from crm_customer.service_layer.ports import CustomerRepository, UnitOfWork
@@ -161,7 +167,7 @@ class CustomerHandlers:
             uow.commit()
         return customer
 
-    def find_duplicates(self, query: commands.FindDuplicates) -> list[PossibleDuplicate]:
+    def find_duplicates(self, query: commands.ListPossibleDuplicates) -> list[PossibleDuplicate]:
         """Records that might be the same party as this live one, for a reviewer to merge."""
         query.caller.ensure_unrestricted("review duplicates")
         with self.uow_factory() as uow:
@@ -241,6 +247,17 @@ def live_customer(customers: CustomerRepository, customer_id: UUID) -> Customer 
             return customer
         customer = customers.get(customer.merged_into_id)
     return None
+
+
+def unsubscribed(uow: UnitOfWork, customer_id: UUID, *, now: datetime) -> None:
+    """The customer unsubscribed through a campaign message (marketing's ContactUnsubscribed):
+    their e-mail consent is withdrawn, by them; an unknown customer has none to withdraw."""
+    customer = live_customer(uow.customers, customer_id)
+    if customer is None:
+        return
+    by_them = Actor(str(customer_id), ActorKind.CUSTOMER)
+    if customer.set_consent(ConsentChannel.EMAIL, False, now=now, requested_by=by_them):
+        uow.customers.save(customer)
 
 
 def _transfer_points(uow: UnitOfWork, merged_id: UUID, survivor_id: UUID, *, now: datetime) -> None:

@@ -3,6 +3,7 @@ a JSON document, the email beside it to be found by."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from crm_marketing.adapters.orm import contacts
 from crm_marketing.domain.contacts import Channel, Contact, Profile, Versioned
+
+BATCH = 500  # ids per query: well within every database's limit of bound parameters
 
 
 class SqlContactRepository:
@@ -23,6 +26,16 @@ class SqlContactRepository:
             sa.select(contacts).where(contacts.c.customer_id == customer_id)
         ).first()
         return None if row is None else _contact_of(row.customer_id, row.document)
+
+    def many(self, customer_ids: Iterable[UUID]) -> dict[UUID, Contact]:
+        wanted = list(dict.fromkeys(customer_ids))
+        found: dict[UUID, Contact] = {}
+        for start in range(0, len(wanted), BATCH):
+            rows = self.session.execute(
+                sa.select(contacts).where(contacts.c.customer_id.in_(wanted[start : start + BATCH]))
+            )
+            found |= {row.customer_id: _contact_of(row.customer_id, row.document) for row in rows}
+        return found
 
     def save(self, contact: Contact) -> None:
         values = {

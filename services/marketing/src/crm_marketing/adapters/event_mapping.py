@@ -8,6 +8,11 @@ from crm_proto.crm.marketing.v1 import events_pb2
 from google.protobuf.message import Message
 
 from crm_marketing.adapters.messages import money_to_proto
+from crm_marketing.domain.campaigns import (
+    CampaignCompleted,
+    CampaignLaunched,
+    ContactUnsubscribed,
+)
 from crm_marketing.domain.catalog import PriceListChanged, ProductChanged
 from crm_marketing.domain.forms import FormField, LeadCaptured
 
@@ -57,4 +62,39 @@ def to_message(event: object, actor: common_pb2.Actor) -> Message:
                 version=event.version,
                 actor=actor,
             )
+        case CampaignLaunched():
+            return events_pb2.CampaignLaunched(
+                campaign_id=str(event.subject_id),
+                name=event.name,
+                channel=event.channel.value,
+                segment_id="" if event.segment_id is None else str(event.segment_id),
+                audience_size=event.audience_size,
+                queued=event.queued,
+                launched_at=timestamp(event.launched_at),
+                version=event.version,
+                actor=actor,
+            )
+        case ContactUnsubscribed():
+            return events_pb2.ContactUnsubscribed(
+                customer_id=str(event.subject_id),
+                campaign_id=str(event.campaign_id),
+                unsubscribed_at=timestamp(event.unsubscribed_at),
+                version=event.version,
+                # whoever follows the link has no token: it is the customer's own act
+                actor=common_pb2.Actor(
+                    subject=str(event.subject_id), kind=common_pb2.ACTOR_KIND_CUSTOMER
+                ),
+            )
+        case CampaignCompleted():
+            completed = events_pb2.CampaignCompleted(
+                campaign_id=str(event.subject_id),
+                name=event.name,
+                channel=event.channel.value,
+                completed_at=timestamp(event.completed_at),
+                version=event.version,
+                actor=actor,
+            )
+            if event.actual_cost is not None:
+                completed.actual_cost.CopyFrom(money_to_proto(event.actual_cost))
+            return completed
     raise TypeError(f"no event message for {type(event).__name__}")

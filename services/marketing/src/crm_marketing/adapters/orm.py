@@ -87,3 +87,48 @@ contacts = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Index("ix_contacts_email", "email"),
 )
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("document", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_campaigns_created", "created_at", "id"),
+)
+
+# one row per audience member of a launched e-mail campaign: what was (or will be) sent
+campaign_recipients = sa.Table(
+    "campaign_recipients",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("skip_reason", sa.String(30)),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime()),
+    sa.Column("claimed_at", UtcDateTime()),
+    sa.Column("message_id", sa.String(200), nullable=False),
+    sa.Column("last_error", sa.String(500), nullable=False),
+    sa.Column("sent_at", UtcDateTime()),
+    sa.Column("document", sa.JSON(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # what the sender claims next, and the claims it gives up
+    sa.Index("ix_campaign_recipients_due", "status", "next_attempt_at"),
+)
+
+# addresses a permanent failure (5xx) marked undeliverable: nothing is sent to them again
+invalid_addresses = sa.Table(
+    "invalid_addresses",
+    metadata,
+    sa.Column("email", sa.String(254), primary_key=True),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("campaign_id", sa.Uuid(), nullable=False),
+    sa.Column("customer_id", sa.Uuid(), nullable=False),
+    sa.Column("marked_at", UtcDateTime(), nullable=False),
+)

@@ -9,6 +9,11 @@ from crm_platform.uow import UnitOfWork
 from crm_proto.crm.common.v1 import common_pb2
 from google.protobuf.message import Message
 
+from crm_marketing.adapters.campaigns_repository import (
+    SqlCampaignRepository,
+    SqlInvalidAddresses,
+    SqlRecipientRepository,
+)
 from crm_marketing.adapters.catalog_repository import (
     SqlCustomerTiers,
     SqlPriceListRepository,
@@ -26,6 +31,9 @@ class SqlUnitOfWork(UnitOfWork):
     forms: SqlFormRepository
     submissions: SqlSubmissionRepository
     contacts: SqlContactRepository
+    campaigns: SqlCampaignRepository
+    recipients: SqlRecipientRepository
+    invalid_addresses: SqlInvalidAddresses
 
     def __enter__(self) -> Self:
         super().__enter__()
@@ -35,8 +43,11 @@ class SqlUnitOfWork(UnitOfWork):
         self.forms = SqlFormRepository(self.session, self.track)
         self.submissions = SqlSubmissionRepository(self.session, self.track)
         self.contacts = SqlContactRepository(self.session)
+        self.campaigns = SqlCampaignRepository(self.session, self.track)
+        self.recipients = SqlRecipientRepository(self.session, self.track)
+        self.invalid_addresses = SqlInvalidAddresses(self.session)
         return self
 
     def outbox_message(self, event: Any, actor: common_pb2.Actor) -> tuple[Message, str]:
-        # every event is about one record (a product, a price list, a captured lead)
+        # every event is about one record (a product, a price list, a captured lead, a campaign)
         return to_message(event, actor), str(event.subject_id)

@@ -108,6 +108,15 @@ class Contact:
         self.consents = {**self.consents, channel: Versioned(granted, version)}
         return True
 
+    def unsubscribe(self, channel: Channel) -> bool:
+        """The person unsubscribed here: no more on `channel` from now on. The version stays
+        the customer's, so their service's own change (newer) is applied when it comes."""
+        current = self.consents.get(channel, Versioned())
+        if not current.value:
+            return False
+        self.consents = {**self.consents, channel: Versioned(False, current.version)}
+        return True
+
     def merge_into(self, survivor_id: UUID, version: int) -> bool:
         """This customer was merged into `survivor_id` (at this record's `version`): nothing
         is sent to it any more; the survivor's own copy carries on."""

@@ -42,6 +42,10 @@ def set_consent(
     _change(uow, customer_id, lambda contact: contact.set_consent(channel, granted, version))
 
 
+def unsubscribe(uow: UnitOfWork, customer_id: UUID, channel: Channel) -> None:
+    _change(uow, customer_id, lambda contact: contact.unsubscribe(channel))
+
+
 def merge(uow: UnitOfWork, merged_id: UUID, survivor_id: UUID, merged_version: int) -> None:
     _change(uow, merged_id, lambda contact: contact.merge_into(survivor_id, merged_version))
 

@@ -3,12 +3,15 @@ in production, fakes in the unit tests) and its repositories."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from crm_platform.paging import Cursor
 from crm_platform.ports import Transaction
 
+from crm_marketing.domain.campaigns import Campaign, Recipient, RecipientStatus
 from crm_marketing.domain.catalog import PriceList, Product
 from crm_marketing.domain.contacts import Contact
 from crm_marketing.domain.forms import LeadForm, Submission
@@ -75,6 +78,10 @@ class SubmissionRepository(Protocol):
 class ContactRepository(Protocol):
     def get(self, customer_id: UUID) -> Contact | None: ...
 
+    def many(self, customer_ids: Iterable[UUID]) -> dict[UUID, Contact]:
+        """The copies of those of `customer_ids` marketing knows."""
+        ...
+
     def save(self, contact: Contact) -> None:
         """Insert or replace the copy of one customer."""
         ...
@@ -82,6 +89,56 @@ class ContactRepository(Protocol):
     def clear(self) -> None:
         """Forget every contact (before the event log is replayed into the copy)."""
         ...
+
+
+class CampaignRepository(Protocol):
+    def get(self, campaign_id: UUID) -> Campaign | None: ...
+
+    def add(self, campaign: Campaign) -> None: ...
+
+    def save(self, campaign: Campaign) -> None: ...
+
+    def list(self, after: Cursor | None, limit: int) -> list[Campaign]:
+        """Newest first, before the cursor (created_at, id)."""
+        ...
+
+
+class RecipientRepository(Protocol):
+    def add_all(self, recipients: Iterable[Recipient]) -> None: ...
+
+    def get(self, campaign_id: UUID, customer_id: UUID) -> Recipient | None: ...
+
+    def save(self, recipient: Recipient) -> None: ...
+
+    def of_campaign(self, campaign_id: UUID, after: UUID | None, limit: int) -> list[Recipient]:
+        """By customer id, after `after`."""
+        ...
+
+    def counts(self, campaign_id: UUID) -> dict[RecipientStatus, int]: ...
+
+    def pending(self, campaign_id: UUID) -> int:
+        """Recipients queued or being sent."""
+        ...
+
+    def due(self, now: datetime, limit: int) -> list[Recipient]:
+        """Queued recipients due by `now`, oldest first, held for this transaction."""
+        ...
+
+    def claimed_before(self, moment: datetime) -> list[Recipient]:
+        """Recipients a sender claimed before `moment` and never answered for."""
+        ...
+
+    def queued_of(self, campaign_id: UUID) -> list[Recipient]: ...
+
+
+class InvalidAddresses(Protocol):
+    def among(self, emails: Iterable[str]) -> frozenset[str]:
+        """Those of `emails` (lowercased) that bounced for good."""
+        ...
+
+    def mark(
+        self, email: str, reason: str, campaign_id: UUID, customer_id: UUID, now: datetime
+    ) -> None: ...
 
 
 class UnitOfWork(Transaction, Protocol):
@@ -102,3 +159,12 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def contacts(self) -> ContactRepository: ...
+
+    @property
+    def campaigns(self) -> CampaignRepository: ...
+
+    @property
+    def recipients(self) -> RecipientRepository: ...
+
+    @property
+    def invalid_addresses(self) -> InvalidAddresses: ...

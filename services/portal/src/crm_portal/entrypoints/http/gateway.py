@@ -14,7 +14,9 @@ string and body map onto the request message. The handler then:
    every gRPC server runs on the same message) and answers 422 with the JSON field names;
 4. calls the service through its circuit breaker (503 at once while it is away);
 5. answers the reply as JSON, with the row's status, `ETag` from a `version` field and
-   `Location` for what a create made.
+   `Location` for what a create made; or, for a row that says so, one field of the reply as
+   the body (`text`: an iCalendar file, an HTML page, an image) or as a redirect's Location
+   (`redirect`).
 
 What only REST has: the body's keys of a PATCH become its field mask (null clears; a required
 field may change but not be cleared), or set the flags that say a field changes where the
@@ -113,6 +115,9 @@ class Route:
     # (reply field, media type): the answer is that string field's text, not the reply as JSON
     # (an iCalendar export)
     text: tuple[str, str] | None = None
+    # the reply field holding a URL: the answer is the row's status (a 302 or 303) with that
+    # Location and no body (a tracked link's redirect)
+    redirect: str | None = None
     limit: RouteLimit | None = None  # its own limit per client address (429 beyond it)
 
     @property
@@ -341,13 +346,19 @@ def _call(codec: JsonCodec, route: Route, request: Message) -> Message:
 
 
 def answer(codec: JsonCodec, route: Route, reply: Message, rows: Mapping[str, Route]) -> Response:
-    if route.text is not None:
+    if route.redirect is not None:
+        location = getattr(reply, route.redirect)
+        response = Response(status=route.status, headers={"Location": location})
+    elif route.text is not None:
         text_field, media_type = route.text
-        return Response(getattr(reply, text_field), status=route.status, mimetype=media_type)
-    response = jsonify(codec.to_json(reply))
-    response.status_code = route.status
+        response = Response(getattr(reply, text_field), status=route.status, mimetype=media_type)
+    else:
+        response = jsonify(codec.to_json(reply))
+        response.status_code = route.status
     if route.cache_control is not None:
         response.headers["Cache-Control"] = route.cache_control
+    if route.redirect is not None or route.text is not None:
+        return response
     if VERSION_KEY in reply.DESCRIPTOR.fields_by_name:
         # If-Match with it on the next change makes that change safe
         response.set_etag(str(getattr(reply, VERSION_KEY)))
@@ -372,6 +383,8 @@ def serve(
 
 
 def _documented_answer(route: Route, headers: tuple[str, ...]) -> Answer:
+    if route.redirect is not None:
+        return Answer(route.answer, headers=("Location", *headers))
     if route.text is not None:
         return Answer(route.answer, media_type=route.text[1])
     return Answer(route.answer, route.rpc.output_type, headers=headers)

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_proto.crm.marketing.v1 import catalog_pb2, contacts_pb2, forms_pb2, pricing_pb2
+from crm_proto.crm.marketing.v1 import (
+    campaigns_pb2,
+    catalog_pb2,
+    contacts_pb2,
+    forms_pb2,
+    pricing_pb2,
+)
 from google.protobuf.descriptor import ServiceDescriptor
 
 from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route, RouteLimit
@@ -14,6 +20,8 @@ CATALOG = catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"]
 PRICING = pricing_pb2.DESCRIPTOR.services_by_name["PricingService"]
 FORMS = forms_pb2.DESCRIPTOR.services_by_name["FormService"]
 CONTACTS = contacts_pb2.DESCRIPTOR.services_by_name["ContactService"]
+CAMPAIGNS = campaigns_pb2.DESCRIPTOR.services_by_name["CampaignService"]
+TRACKING = campaigns_pb2.DESCRIPTOR.services_by_name["TrackingService"]
 
 PRODUCT = "/marketing/products/<uuid:product_id>"
 PRODUCT_ID = {"product_id": "the product's id"}
@@ -21,7 +29,9 @@ PRICE_LIST = "/marketing/price-lists/<uuid:price_list_id>"
 PRICE_LIST_ID = {"price_list_id": "the price list's id"}
 FORM = "/marketing/forms/<uuid:form_id>"
 FORM_ID = {"form_id": "the form's id"}
-CATALOG_TAGS, FORM_TAGS = ("catalog",), ("forms",)
+CAMPAIGN = "/marketing/campaigns/<uuid:campaign_id>"
+CAMPAIGN_ID = {"campaign_id": "the campaign's id"}
+CATALOG_TAGS, FORM_TAGS, CAMPAIGN_TAGS = ("catalog",), ("forms",), ("campaigns",)
 CHANGE = "If-Match (or the body's `version`) makes the change apply only to that version (409)."
 # submissions per client address: people fill a form in now and then, robots by the hundred
 PUBLIC_FORM_LIMIT = RouteLimit("CRM_PORTAL_PUBLIC_FORM_LIMIT", "30/minute;300/hour")
@@ -151,4 +161,102 @@ CONTACT_ROUTES = (
     ),
 )  # fmt: skip
 
-MARKETING_ROUTES = (*CATALOG_ROUTES, *FORM_ROUTES, *CONTACT_ROUTES)
+
+def _step(rpc: str, summary: str, description: str) -> Route:
+    return _row(
+        CAMPAIGNS, "POST", f"{CAMPAIGN}/{rpc.removesuffix('Campaign').lower()}", rpc, summary,
+        "The campaign", CAMPAIGN_TAGS,
+        description=f"{description} A step its state does not allow is a 409. {CHANGE}",
+        path={"campaign_id": "id"}, path_docs=CAMPAIGN_ID, body=WHOLE_REQUEST,
+        body_required=False, version="expected_version", problems=(409,),
+    )  # fmt: skip
+
+
+CAMPAIGN_ROUTES = (
+    _row(
+        CAMPAIGNS, "POST", "/marketing/campaigns", "CreateCampaign", "Plan a campaign",
+        "The new campaign, a draft", CAMPAIGN_TAGS,
+        description="Body `{\"campaign\": {\"name\", \"channel\" (email, sms, letter, "
+        "call_list, event), \"budget\", \"planned_cost\", \"actual_cost\" "
+        "({\"currency_code\", \"amount\"}), \"starts_at\", \"ends_at\", \"owner_id\", "
+        "\"segment_id\" or \"customer_ids\", \"template\": {\"subject\", \"html_body\", "
+        "\"text_body\"} (Jinja2: `{{ name }}`, `{{ unsubscribe_url }}`), \"informational\", "
+        "\"track_opens\"}}`. A template that does not render is a 422 naming its field.",
+        body=WHOLE_REQUEST, status=201, location="get_campaign",
+    ),
+    _row(
+        CAMPAIGNS, "GET", "/marketing/campaigns", "ListCampaigns", "List campaigns",
+        "A page of campaigns, newest first", CAMPAIGN_TAGS,
+    ),
+    _row(
+        CAMPAIGNS, "GET", CAMPAIGN, "GetCampaign", "Get a campaign",
+        "The campaign, with its recipients counted by status", CAMPAIGN_TAGS,
+        path={"campaign_id": "id"}, path_docs=CAMPAIGN_ID,
+    ),
+    _row(
+        CAMPAIGNS, "PUT", CAMPAIGN, "UpdateCampaign", "Replace a draft or scheduled campaign",
+        "The campaign", CAMPAIGN_TAGS, description=f"Body `{{\"campaign\": {{...}}}}`. {CHANGE}",
+        path={"campaign_id": "id"}, path_docs=CAMPAIGN_ID, body=WHOLE_REQUEST,
+        version="expected_version", problems=(409,),
+    ),
+    _step("ScheduleCampaign", "Schedule a draft campaign", "It needs an audience (and, for "
+          "e-mail, a subject and a body)."),
+    _step("LaunchCampaign", "Launch a scheduled campaign", "The audience is read; for e-mail, "
+          "every member is queued or skipped with why, and the sender mails the queued."),
+    _step("CompleteCampaign", "Complete a running campaign", "For the channels not sent by "
+          "marketing; e-mail completes by itself."),
+    _step("CancelCampaign", "Cancel a campaign", "Nothing more is sent."),
+    _row(
+        CAMPAIGNS, "GET", f"{CAMPAIGN}/preview", "GetMessagePreview",
+        "A campaign's message as one customer would get it", "The subject and bodies",
+        CAMPAIGN_TAGS, description="Query: `customer_id` (known to marketing's contact copy).",
+        path={"campaign_id": "id"}, path_docs=CAMPAIGN_ID,
+    ),
+    _row(
+        CAMPAIGNS, "GET", f"{CAMPAIGN}/recipients", "ListRecipients",
+        "List a campaign's recipients",
+        "A page of recipients with their status, by customer id", CAMPAIGN_TAGS,
+        path={"campaign_id": "campaign_id"}, path_docs=CAMPAIGN_ID,
+    ),
+)  # fmt: skip
+
+MAIL = "/public/mail"
+TOKEN = {"token": "the signed token of the message's link"}
+MAIL_TAGS = ("public",)
+# a message's links are opened by mail clients and people, a few times each
+PUBLIC_MAIL_LIMIT = RouteLimit("CRM_PORTAL_PUBLIC_MAIL_LIMIT", "120/minute;2000/hour")
+PAGE = ("html", "text/html")
+
+TRACKING_ROUTES = (
+    _row(
+        TRACKING, "GET", f"{MAIL}/open/<token>", "GetTrackingPixel", "A message's open pixel",
+        "A 1x1 GIF", MAIL_TAGS, description="No token needed: the link is signed.",
+        path={"token": "token"}, path_docs=TOKEN, text=("image", "image/gif"),
+        cache_control="no-store", limit=PUBLIC_MAIL_LIMIT,
+    ),
+    _row(
+        TRACKING, "GET", f"{MAIL}/click/<token>", "GetLinkTarget", "A message's tracked link",
+        "A redirect to the link, one of the campaign template's own", MAIL_TAGS,
+        path={"token": "token"}, path_docs=TOKEN, redirect="url", status=302,
+        cache_control="no-store", limit=PUBLIC_MAIL_LIMIT,
+    ),
+    _row(
+        TRACKING, "GET", f"{MAIL}/unsubscribe/<token>", "GetUnsubscribePage",
+        "The unsubscribe page", "A page asking to confirm", MAIL_TAGS,
+        description="Changes nothing: link scanners follow links.",
+        path={"token": "token"}, path_docs=TOKEN, text=PAGE, cache_control="no-store",
+        limit=PUBLIC_MAIL_LIMIT,
+    ),
+    _row(
+        TRACKING, "POST", f"{MAIL}/unsubscribe/<token>", "Unsubscribe", "Unsubscribe",
+        "A page saying it is done", MAIL_TAGS,
+        description="The page's button, and the RFC 8058 one-click POST "
+        "(`List-Unsubscribe=One-Click`): the customer's e-mail consent is withdrawn.",
+        path={"token": "token"}, path_docs=TOKEN, text=PAGE, cache_control="no-store",
+        limit=PUBLIC_MAIL_LIMIT,
+    ),
+)  # fmt: skip
+
+MARKETING_ROUTES = (
+    *CATALOG_ROUTES, *FORM_ROUTES, *CONTACT_ROUTES, *CAMPAIGN_ROUTES, *TRACKING_ROUTES,
+)  # fmt: skip

@@ -97,7 +97,7 @@ ROUTES = (
         tags=TAGS, body=WHOLE_REQUEST, idempotent=True, reads=True,
     ),
     Route(
-        "GET", f"{CUSTOMER}/duplicates", _customers("FindDuplicates"),
+        "GET", f"{CUSTOMER}/duplicates", _customers("ListPossibleDuplicates"),
         summary="Possible duplicates of a customer", answer="The likeliest first, with why",
         description="Records whose email and phone differ but whose name, contact and city "
         "are alike, scored 0 to 100 (60 % name, 25 % email or phone, 15 % city); `min_score` "
