@@ -16,6 +16,7 @@ from flask import Flask, Response, jsonify
 from crm_portal import schemas
 from crm_portal.adapters.backends import Backends
 from crm_portal.config import MAX_BODY_BYTES
+from crm_portal.entrypoints import web
 from crm_portal.entrypoints.http import (
     auth,
     idempotency,
@@ -48,6 +49,7 @@ def create_app(
     app.register_blueprint(routes.blueprint())
     app.register_blueprint(identity)  # tokens, JWKS, admin, customer portal
     app.register_blueprint(openapi.docs)
+    app.register_blueprint(web.blueprint())  # the customer portal at /, the console at /console/
 
     @operations.operation(
         app, "GET", "/healthz", summary="Liveness", tags=["meta"], allow=PUBLIC,
