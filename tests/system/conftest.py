@@ -5,24 +5,16 @@ from collections.abc import Iterator
 import pytest
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 
-from tests.system.stack import Stack, build_stack, destroy_stack, servers_or_skip
+from tests.system.stack import Stack, running_stack
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(
     postgres_instance: PostgresServer | str,
     rabbit_instance: RabbitServer | str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
-    """The whole system, started once per test module."""
-    postgres, rabbit = servers_or_skip(postgres_instance, rabbit_instance)
-    stack = build_stack(postgres, rabbit, tmp_path_factory.mktemp("stack"))
-    try:
-        stack.migrate()
-        stack.start_all()
-        yield stack
-    except Exception:
-        print(stack.logs())
-        raise
-    finally:
-        destroy_stack(stack, postgres, rabbit)
+    """The whole system, started once for every module that needs no system of its own (a
+    stack start is most of a system test's time): tests make their own records, named so
+    that another module's never count in what they assert."""
+    yield from running_stack(postgres_instance, rabbit_instance, tmp_path_factory)

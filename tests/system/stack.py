@@ -1,12 +1,16 @@
-"""The whole system as real processes (`crm_platform.testing.stack`), for a test module: every
-service of the registry, each with its own PostgreSQL database when it owns one, sharing a
-RabbitMQ virtual host made for the module, with the tests' bootstrap admin.
+"""The whole system as real processes (`crm_platform.testing.stack`): every service of the
+registry, each with its own PostgreSQL database when it owns one, sharing a RabbitMQ virtual
+host made for the stack, with the tests' bootstrap admin. One stack serves every module
+(tests/system/conftest.py); a module that changes what is company-wide (routing rules, sales
+teams) or needs a fresh system has one of its own (`running_stack`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from crm_platform.testing.required import unavailable
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 from crm_platform.testing.stack import BIN, GRPC_SERVICES, SERVICES_WITH_DB, Stack
@@ -20,11 +24,13 @@ __all__ = [
     "Stack",
     "build_stack",
     "destroy_stack",
+    "running_stack",
     "servers_or_skip",
 ]
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "system-test-admin-password"
+NO_LIMIT = "100000/minute"
 
 
 def servers_or_skip(
@@ -41,8 +47,31 @@ def servers_or_skip(
 def build_stack(postgres: PostgresServer, rabbit: RabbitServer, log_dir: Path) -> Stack:
     return Stack(
         postgres, rabbit, log_dir, ADMIN_EMAIL, ADMIN_PASSWORD,
-        settings={"CRM_PORTAL_WORKERS": "2"},
+        # one stack serves many modules: the tests' one admin and one address are not limited
+        # as a person would be (the limits have tests of their own, tests/portal)
+        settings={"CRM_PORTAL_WORKERS": "2", "CRM_PORTAL_RATE_LIMIT": NO_LIMIT,
+                  "CRM_PORTAL_LOGIN_LIMIT_PER_ADDRESS": NO_LIMIT,
+                  "CRM_PORTAL_REGISTRATION_LIMIT": NO_LIMIT},
     )  # fmt: skip
+
+
+def running_stack(
+    postgres_instance: PostgresServer | str,
+    rabbit_instance: RabbitServer | str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    """A whole system, migrated and started, for a fixture to yield; removed afterwards."""
+    postgres, rabbit = servers_or_skip(postgres_instance, rabbit_instance)
+    stack = build_stack(postgres, rabbit, tmp_path_factory.mktemp("stack"))
+    try:
+        stack.migrate()
+        stack.start_all()
+        yield stack
+    except Exception:
+        print(stack.logs())
+        raise
+    finally:
+        destroy_stack(stack, postgres, rabbit)
 
 
 def destroy_stack(stack: Stack, postgres: PostgresServer, rabbit: RabbitServer) -> None:

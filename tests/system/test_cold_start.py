@@ -4,11 +4,26 @@ signing keys (no 500, no 503 for the first callers)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
+from crm_platform.testing.servers import PostgresServer, RabbitServer
 
-from tests.system.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+from tests.system.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack, running_stack
+
+
+@pytest.fixture(scope="module")
+def stack(
+    postgres_instance: PostgresServer | str,
+    rabbit_instance: RabbitServer | str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    """A system of this module's own: its burst comes right after the system says it is
+    ready."""
+    yield from running_stack(postgres_instance, rabbit_instance, tmp_path_factory)
+
 
 CLIENTS = 16
 

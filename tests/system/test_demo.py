@@ -43,13 +43,17 @@ def test_the_demo_company_is_made_once(stack: Stack) -> None:
     orders = {what: count for what, count in first.items() if what.startswith("order ")}
     assert orders == {f"order {state}": 1 for state in
                       ("placed", "proposal_sent", "priced", "in_production", "paid")}  # fmt: skip
+    tokens = [stack.token(f"demo.portal.{n}@example.cn", "demo customer password 1")
+              for n in range(5)]  # fmt: skip
     with httpx.Client(base_url=stack.api, timeout=10) as api:
-        listed = api.get("/api/v1/sales/orders", headers=stack.headers()).json()["items"]
-    token = stack.token("demo.portal.4@example.cn", "demo customer password 1")
-    states = sorted(order["state"] for order in listed)
-    assert len(listed) == 5  # the second run placed none again
-    assert "in_production" in states
-    assert states.count("delivered") == 1  # the paid one, delivered and paid in full
+        mine = [api.get("/api/v1/portal/orders", headers=auth(token)).json()["items"]
+                for token in tokens]  # fmt: skip
+    # one order each, the second run placed none again; the paid one delivered and paid
+    assert [[order["state"] for order in orders] for orders in mine] == [
+        ["placed"], ["proposal_sent"], ["priced"], ["in_production"], ["delivered"],
+    ]  # fmt: skip
+    assert all(m["paid_at"] for m in mine[4][0]["milestones"])
+    token = tokens[4]
     stack.wait_until(
         lambda: httpx.get(f"{stack.api}/api/v1/portal/loyalty", headers=auth(token)).json()[
             "balance"

@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+from crm_platform.testing.servers import PostgresServer, RabbitServer
 
-from tests.system.stack import Stack
+from tests.system.stack import Stack, running_stack
 from tests.system.test_security import (
     STAFF_PASSWORD,
     assert_problem,
@@ -23,6 +24,17 @@ from tests.system.test_security import (
     register,
     staff_user,
 )
+
+
+@pytest.fixture(scope="module")
+def stack(
+    postgres_instance: PostgresServer | str,
+    rabbit_instance: RabbitServer | str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    """A system of this module's own: its teams' assignment rules would take other
+    modules' leads, and theirs its own."""
+    yield from running_stack(postgres_instance, rabbit_instance, tmp_path_factory)
 
 
 @pytest.fixture

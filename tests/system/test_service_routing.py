@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+from crm_platform.testing.servers import PostgresServer, RabbitServer
 
-from tests.system.stack import Stack
+from tests.system.stack import Stack, running_stack
 from tests.system.test_security import (
     STAFF_PASSWORD,
     assert_problem,
@@ -21,6 +22,17 @@ from tests.system.test_security import (
     new_account,
     staff_user,
 )
+
+
+@pytest.fixture(scope="module")
+def stack(
+    postgres_instance: PostgresServer | str,
+    rabbit_instance: RabbitServer | str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    """A system of this module's own: the skill a case type requires routes every
+    module's cases."""
+    yield from running_stack(postgres_instance, rabbit_instance, tmp_path_factory)
 
 
 @pytest.fixture
@@ -51,6 +63,7 @@ def open_after_sales(api: httpx.Client, token: str) -> dict[str, Any]:
 def test_cases_are_routed_by_skill_in_turn_and_queued_when_nobody_is_free(
     api: httpx.Client, stack: Stack
 ) -> None:
+
     manager = staff_user(api, stack, "manager")
     agents = [stack.token(new_account(api, stack, "service_agent"), STAFF_PASSWORD) for _ in "abc"]
     fixer, other_fixer, clerk = (claims(token)["sub"] for token in agents)
