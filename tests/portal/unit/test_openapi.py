@@ -68,6 +68,21 @@ def test_every_route_is_declared_and_documented(app: Flask, document: dict[str, 
             assert method.lower() in path, f"{method} {rule.rule}"
 
 
+def answer_schema(document: dict[str, Any], path: str) -> dict[str, Any]:
+    content = document["paths"][path]["get"]["responses"]["200"]["content"]
+    ref = content["application/json"]["schema"]["$ref"].removeprefix("#/components/schemas/")
+    schema: dict[str, Any] = document["components"]["schemas"][ref]
+    return schema
+
+
+def test_messages_of_one_name_in_two_services_are_two_schemas(document: dict[str, Any]) -> None:
+    sales = answer_schema(document, "/api/v1/sales/teams")  # a page of sales teams
+    service = answer_schema(document, "/api/v1/service/teams")  # service's: one list
+
+    assert set(sales["properties"]) == {"items", "next_page_token"}
+    assert set(service["properties"]) == {"teams"}
+
+
 def test_customer_and_analytics_routes_are_in_the_document(document: dict[str, Any]) -> None:
     paths = document["paths"]
     assert set(paths["/api/v1/customers"]) == {"get", "post"}

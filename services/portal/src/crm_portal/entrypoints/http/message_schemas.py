@@ -85,15 +85,26 @@ class MessageSchemas:
     def __init__(self, codec: JsonCodec) -> None:
         self.codec = codec
         self.components: dict[str, Schema] = {}
+        self._names: dict[str, str] = {}  # message full name -> its component's name
 
     # -- answers
 
     def answer(self, message: Descriptor) -> Schema:
-        name = message.name
-        if name not in self.components:
+        name = self._names.get(message.full_name)
+        if name is None:
+            name = self._component_name(message)
+            self._names[message.full_name] = name
             self.components[name] = {}  # placed first: a message may hold itself
             self.components[name] = self._answer_object(message)
         return {"$ref": REF_TEMPLATE.format(model=name)}
+
+    def _component_name(self, message: Descriptor) -> str:
+        """The message's name; a second message of that name in another service's package
+        (sales' Team and service's) is named with its package too: ServiceTeam."""
+        if message.name not in self.components:
+            return message.name
+        package = message.file.package.split(".")
+        return "".join(part.title() for part in package[1:-1]) + message.name
 
     def _answer_object(self, message: Descriptor) -> Schema:
         items = page_items(message)
