@@ -4,7 +4,7 @@ production), and write bench/results/latest.json and latest.md.
 
 BENCH_SCALE=small finishes in a few minutes (its report goes to latest-small.*); the full run
 (the default) imports 1,000,000 customers. BENCH_ONLY=read,write,... runs some of the
-scenarios read, write, token, relay, latency, order, pipeline, capture and scale;
+scenarios read, write, token, relay, latency, order, pipeline, case, capture and scale;
 BENCH_REDIS_URL names another Redis (default redis://127.0.0.1:6379/15).
 """
 
@@ -38,7 +38,8 @@ from bench.stats import ScenarioResult
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SCENARIOS = (
-    "read", "write", "token", "relay", "latency", "order", "pipeline", "capture", "scale",
+    "read", "write", "token", "relay", "latency", "order", "pipeline", "case", "capture",
+    "scale",
 )  # fmt: skip
 
 
@@ -73,7 +74,8 @@ def run(scale: Any, selected: list[str], postgres: PostgresServer, rabbit: Rabbi
                 ("read", scenarios.read), ("write", scenarios.write),
                 ("token", scenarios.token), ("relay", scenarios.relay),
                 ("latency", scenarios.latency), ("order", scenarios.order),
-                ("pipeline", scenarios.pipeline), ("capture", scenarios.capture),
+                ("pipeline", scenarios.pipeline), ("case", scenarios.case),
+                ("capture", scenarios.capture),
             ]  # fmt: skip
             for name, scenario in steps:
                 if name in selected:

@@ -230,6 +230,25 @@ PIPELINE_STEPS = (
 )  # fmt: skip
 
 
+_STAFF_CASE = "/service/cases/{id}"
+_OWN_CASE = "/portal/cases/{id}"
+# a customer's question to a closed case, as the service desk works it: the customer opens it
+# in the portal (recognized through the customer service), a manager assigns it, the agent
+# starts, answers and resolves it, the customer says thanks, the agent closes it
+CASE_STEPS = (
+    WorkflowStep("open", "/portal/cases",
+                 {"type": "inquiry", "subject": "Delivery date {unique}",
+                  "description": "When will the catalogue arrive?"},
+                 by_customer=True, status=201, keep="id"),
+    WorkflowStep("assign", f"{_STAFF_CASE}/assign", {"owner_id": "bench-agent"}),
+    WorkflowStep("start", f"{_STAFF_CASE}/start", {}),
+    WorkflowStep("answer", f"{_STAFF_CASE}/messages", {"body": "It ships on Monday"}),
+    WorkflowStep("thanks", f"{_OWN_CASE}/messages", {"body": "Thank you"}, by_customer=True),
+    WorkflowStep("resolve", f"{_STAFF_CASE}/resolve", {"resolution": "Delivery date given"}),
+    WorkflowStep("close", f"{_STAFF_CASE}/close", {}),
+)  # fmt: skip
+
+
 @dataclass
 class HttpWorkload:
     """GET one of `ids` (`path` has {id}), POST generated customers, walk list pages, log in

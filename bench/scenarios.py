@@ -27,6 +27,7 @@ from crm_platform.testing.stack import TOKEN_PATH
 from bench import data
 from bench.config import Scale
 from bench.load import (
+    CASE_STEPS,
     ORDER_STEPS,
     PIPELINE_STEPS,
     HttpSession,
@@ -599,6 +600,47 @@ def _per_workflow(reads: Measure, steps: Sequence[WorkflowStep]) -> Measure:
         f"{reads.label}, {len(steps)} reads counted as one workflow",
         reads.operations // len(steps), reads.seconds, errors=reads.errors,
         latencies_ms=reads.latencies_ms, unit="workflows/s",
+    )  # fmt: skip
+
+
+# -- case -------------------------------------------------------------------------------------
+
+
+def case(stack: BenchStack, scale: Scale) -> ScenarioResult:
+    clients = scale.order_clients
+    tokens = register_customers(stack, clients, f"case{uuid.uuid4().hex[:6]}")
+    wait_for_quiet(stack)
+    calls = _load(
+        stack, scale, "a case opened in the portal to closed: portal -> service gRPC (the "
+        "customer recognized with customer gRPC on opening) -> PostgreSQL, events to the outbox",
+        HttpWorkload(_host(stack.api), "workflow", "/api/v1", stack.headers(),
+                     steps=CASE_STEPS, customer_tokens=tokens),
+        clients=clients,
+    )  # fmt: skip
+    ours = _workflows(calls, CASE_STEPS)
+    with psycopg.connect(stack.database_urls["service"]) as connection:
+        cases = [str(row[0]) for row in connection.execute("SELECT id FROM cases")]
+    wait_for_quiet(stack)
+    reads = _load(
+        stack, scale, "GET /api/v1/service/cases/{id} as the admin (portal -> service gRPC -> "
+        "PostgreSQL, the case and its conversation)",
+        HttpWorkload(_host(stack.api), "get", "/api/v1/service/cases/{id}", stack.headers(),
+                     cases),
+        clients=clients,
+    )  # fmt: skip
+    return ScenarioResult(
+        "case", ours, _per_workflow(reads, CASE_STEPS),
+        settings={"clients": clients, "customers": len(tokens),
+                  "calls_per_workflow": len(CASE_STEPS),
+                  "workflow": " -> ".join(step.name for step in CASE_STEPS),
+                  "ours_calls_per_s": round(calls.throughput, 1),
+                  "baseline_calls_per_s": round(reads.throughput, 1),
+                  "cases_read": len(cases)},
+        notes=["each client is its own registered customer, taking its steps with its own "
+               "token and the desk's with the admin's; a refused step starts a new case",
+               "baseline: one case by id through the same gateway and service, as many calls "
+               "as the workflow makes: the ratio is what the workflow's writes (and the "
+               "customer service's recognition on opening) cost over plain reads"],
     )  # fmt: skip
 
 
