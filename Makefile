@@ -35,6 +35,8 @@ migrate: setup
 # The first admin, created on the first start only (change the password, or set your own).
 run: export CRM_BOOTSTRAP_ADMIN_EMAIL ?= admin@example.com
 run: export CRM_BOOTSTRAP_ADMIN_PASSWORD ?= change-me-now
+# Mail to case: the service's SMTP listener (marketing's mail sink takes 2525).
+run: export CRM_SERVICE_MAIL_PORT ?= 2526
 run: migrate
 	$(UV) run crm preflight
 	$(UV) run honcho start -f Procfile

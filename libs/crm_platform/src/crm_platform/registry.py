@@ -74,7 +74,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         "customer", 50051, 9101, database=True, roles=("api", "relay", "consumer"),
         # sales activities logged as done go on the customer's timeline; paid and cancelled
-        # orders earn and give back loyalty points
+        # orders earn and give back loyalty points; marketing's unsubscriptions withdraw the
+        # e-mail consent
         consumes=True, calls=("identity",),
         schedules=(
             Schedule("expire-points", "30 1 * * *",
@@ -127,19 +128,29 @@ SERVICES: tuple[ServiceSpec, ...] = (
         summary="staff, customer, partner and machine accounts, roles, tokens and their keys",
     ),
     ServiceSpec(
-        "service", 50054, 9104, database=True, roles=("api", "relay"),
+        "service", 50054, 9104, database=True, roles=("api", "relay", "sla", "mail"),
         # a case's contact is recognized by email or phone as a new, returning or blacklisted
-        # customer
+        # customer; the sla role evaluates the cases' SLA clocks (warning, breach, escalation);
+        # the mail role turns mail to the support address into cases (CRM_SERVICE_MAIL_PORT)
         calls=("identity", "customer"),
         summary="customer service: cases from every channel through their states, the "
-        "conversation with internal notes, the agents' queues",
+        "conversation with internal notes, the agents' queues, SLA clocks on service "
+        "agreements",
     ),
     ServiceSpec(
-        "marketing", 50052, 9102, database=True, roles=("api", "relay", "consumer"),
-        # the customers' contact details and consent, copied from the customer service's events
-        consumes=True, calls=("identity",),
+        "marketing", 50052, 9102, database=True, roles=("api", "relay", "consumer", "sender"),
+        # the customers' contact details and consent, copied from the customer service's events;
+        # a campaign's audience is an analytics segment's members; an unsubscription is an
+        # event the customer service withdraws the consent on; the sender hands e-mail to SMTP
+        consumes=True, calls=("identity", "analytics"),
+        secrets=(
+            SecretSetting(
+                "CRM_MARKETING_TRACKING_SECRET", "marketing-tracking", "secret",
+                dev_value="dev-only-marketing-tracking-secret",
+            ),
+        ),
         summary="products and price lists with their rules, lead capture forms, the "
-        "customers' contact and consent for campaigns",
+        "customers' contact and consent, campaigns and their e-mail with tracking",
     ),
     ServiceSpec(
         "portal", 8080, 9107, database=False, roles=("api",), kind="gateway",
