@@ -498,43 +498,80 @@ def register_customers(stack: BenchStack, count: int, prefix: str) -> list[str]:
     return [stack.token(str(c["customer"]["email"]), CUSTOMER_PASSWORD) for c in created]
 
 
-def order(stack: BenchStack, scale: Scale) -> ScenarioResult:
+@dataclass(frozen=True)
+class CustomerWorkflow:
+    """A workflow its customers start in the portal: which service keeps the records it
+    makes, and how one of them is read back for the baseline."""
+
+    name: str
+    steps: Sequence[WorkflowStep]
+    label: str  # what a workflow call goes through
+    service: str  # whose database holds the records
+    table: str
+    read_path: str  # GET one record by id
+    read_label: str
+    record: str  # a record's name in the notes: "order", "case"
+
+
+def customer_workflow(stack: BenchStack, scale: Scale, flow: CustomerWorkflow) -> ScenarioResult:
     clients = scale.order_clients
-    tokens = register_customers(stack, clients, f"order{uuid.uuid4().hex[:6]}")
+    tokens = register_customers(stack, clients, f"{flow.name}{uuid.uuid4().hex[:6]}")
     wait_for_quiet(stack)
     calls = _load(
-        stack, scale, "an order placed to closed and paid: portal -> sales gRPC (the customer "
-        "checked with customer gRPC on placing) -> PostgreSQL, events to the outbox",
+        stack, scale, flow.label,
         HttpWorkload(_host(stack.api), "workflow", "/api/v1", stack.headers(),
-                     steps=ORDER_STEPS, customer_tokens=tokens),
+                     steps=flow.steps, customer_tokens=tokens),
         clients=clients,
     )  # fmt: skip
-    ours = _workflows(calls, ORDER_STEPS)
-    with psycopg.connect(stack.database_urls["sales"]) as connection:
-        orders = [str(row[0]) for row in connection.execute("SELECT id FROM orders")]
+    ours = _workflows(calls, flow.steps)
+    with psycopg.connect(stack.database_urls[flow.service]) as connection:
+        records = [str(row[0]) for row in connection.execute(f"SELECT id FROM {flow.table}")]  # noqa: S608 - our own table names
     wait_for_quiet(stack)  # the workflows' events consumed: only the reads load the machine
     reads = _load(
-        stack, scale, "GET /api/v1/sales/orders/{id} as the admin (portal -> sales gRPC -> "
-        "PostgreSQL)",
-        HttpWorkload(_host(stack.api), "get", "/api/v1/sales/orders/{id}", stack.headers(),
-                     orders),
+        stack, scale, flow.read_label,
+        HttpWorkload(_host(stack.api), "get", flow.read_path, stack.headers(), records),
         clients=clients,
     )  # fmt: skip
     return ScenarioResult(
-        "order", ours, _per_workflow(reads, ORDER_STEPS),
+        flow.name, ours, _per_workflow(reads, flow.steps),
         settings={"clients": clients, "customers": len(tokens),
-                  "calls_per_workflow": len(ORDER_STEPS),
-                  "workflow": " -> ".join(step.name for step in ORDER_STEPS),
+                  "calls_per_workflow": len(flow.steps),
+                  "workflow": " -> ".join(step.name for step in flow.steps),
                   "ours_calls_per_s": round(calls.throughput, 1),
                   "baseline_calls_per_s": round(reads.throughput, 1),
-                  "orders_read": len(orders)},
+                  f"{flow.table}_read": len(records)},
         notes=["each client is its own registered customer, taking its steps with its own "
-               "token and staff's with the admin's; a refused step starts a new order",
+               f"token and staff's with the admin's; a refused step starts a new {flow.record}",
                "baseline: the gateway's cheapest authenticated route that reaches the same "
-               "service, one order by id (token check, one gRPC call, one primary-key read, "
-               "no transaction to commit, no event), as many calls as the workflow makes: "
+               f"service, one {flow.record} by id (token check, one gRPC call, one primary-key "
+               "read, no transaction to commit, no event), as many calls as the workflow makes: "
                "the ratio is what the workflow's writes cost over plain reads"],
     )  # fmt: skip
+
+
+ORDER = CustomerWorkflow(
+    "order", ORDER_STEPS,
+    "an order placed to closed and paid: portal -> sales gRPC (the customer checked with "
+    "customer gRPC on placing) -> PostgreSQL, events to the outbox",
+    "sales", "orders", "/api/v1/sales/orders/{id}",
+    "GET /api/v1/sales/orders/{id} as the admin (portal -> sales gRPC -> PostgreSQL)", "order",
+)  # fmt: skip
+CASE = CustomerWorkflow(
+    "case", CASE_STEPS,
+    "a case opened in the portal to closed: portal -> service gRPC (the customer recognized "
+    "with customer gRPC on opening) -> PostgreSQL, events to the outbox",
+    "service", "cases", "/api/v1/service/cases/{id}",
+    "GET /api/v1/service/cases/{id} as the admin (portal -> service gRPC -> PostgreSQL, the "
+    "case and its conversation)", "case",
+)  # fmt: skip
+
+
+def order(stack: BenchStack, scale: Scale) -> ScenarioResult:
+    return customer_workflow(stack, scale, ORDER)
+
+
+def case(stack: BenchStack, scale: Scale) -> ScenarioResult:
+    return customer_workflow(stack, scale, CASE)
 
 
 # -- pipeline ---------------------------------------------------------------------------------
@@ -600,47 +637,6 @@ def _per_workflow(reads: Measure, steps: Sequence[WorkflowStep]) -> Measure:
         f"{reads.label}, {len(steps)} reads counted as one workflow",
         reads.operations // len(steps), reads.seconds, errors=reads.errors,
         latencies_ms=reads.latencies_ms, unit="workflows/s",
-    )  # fmt: skip
-
-
-# -- case -------------------------------------------------------------------------------------
-
-
-def case(stack: BenchStack, scale: Scale) -> ScenarioResult:
-    clients = scale.order_clients
-    tokens = register_customers(stack, clients, f"case{uuid.uuid4().hex[:6]}")
-    wait_for_quiet(stack)
-    calls = _load(
-        stack, scale, "a case opened in the portal to closed: portal -> service gRPC (the "
-        "customer recognized with customer gRPC on opening) -> PostgreSQL, events to the outbox",
-        HttpWorkload(_host(stack.api), "workflow", "/api/v1", stack.headers(),
-                     steps=CASE_STEPS, customer_tokens=tokens),
-        clients=clients,
-    )  # fmt: skip
-    ours = _workflows(calls, CASE_STEPS)
-    with psycopg.connect(stack.database_urls["service"]) as connection:
-        cases = [str(row[0]) for row in connection.execute("SELECT id FROM cases")]
-    wait_for_quiet(stack)
-    reads = _load(
-        stack, scale, "GET /api/v1/service/cases/{id} as the admin (portal -> service gRPC -> "
-        "PostgreSQL, the case and its conversation)",
-        HttpWorkload(_host(stack.api), "get", "/api/v1/service/cases/{id}", stack.headers(),
-                     cases),
-        clients=clients,
-    )  # fmt: skip
-    return ScenarioResult(
-        "case", ours, _per_workflow(reads, CASE_STEPS),
-        settings={"clients": clients, "customers": len(tokens),
-                  "calls_per_workflow": len(CASE_STEPS),
-                  "workflow": " -> ".join(step.name for step in CASE_STEPS),
-                  "ours_calls_per_s": round(calls.throughput, 1),
-                  "baseline_calls_per_s": round(reads.throughput, 1),
-                  "cases_read": len(cases)},
-        notes=["each client is its own registered customer, taking its steps with its own "
-               "token and the desk's with the admin's; a refused step starts a new case",
-               "baseline: one case by id through the same gateway and service, as many calls "
-               "as the workflow makes: the ratio is what the workflow's writes (and the "
-               "customer service's recognition on opening) cost over plain reads"],
     )  # fmt: skip
 
 
