@@ -26,6 +26,7 @@ NUMBERS_PER_CLIENT = 1_000_000
 WRITE_BLOCK = 20_000_000
 LATENCY_BLOCK = 40_000_000
 ORDER_BLOCK = 60_000_000
+CASE_BLOCK = 80_000_000
 CSV_COLUMNS = (
     "name", "email", "phone", "region", "city", "birth_date", "gender", "tags", "source",
 )  # fmt: skip

@@ -486,13 +486,14 @@ def raw_broker_latency(vhost: str, rate: float, duration: float) -> Measure:
 CUSTOMER_PASSWORD = "bench-customer-password-1"  # noqa: S105 - accounts of a throwaway database
 
 
-def register_customers(stack: BenchStack, count: int, prefix: str) -> list[str]:
-    """Customers who register through the portal and log in; returns their access tokens."""
+def register_customers(stack: BenchStack, count: int, prefix: str, block: int) -> list[str]:
+    """Customers who register through the portal and log in (their phones from the
+    scenario's `block`); returns their access tokens."""
     created = create_all(
         stack, "/api/v1/portal/register",
         lambda n: {"email": f"{prefix}.{n}@example.com", "password": CUSTOMER_PASSWORD,
                    "name": f"Bench Customer {n}", "city": "Hangzhou",
-                   "phone": data.phone(data.ORDER_BLOCK + n)},
+                   "phone": data.phone(block + n)},
         count, caller={},
     )  # fmt: skip
     return [stack.token(str(c["customer"]["email"]), CUSTOMER_PASSWORD) for c in created]
@@ -511,11 +512,12 @@ class CustomerWorkflow:
     read_path: str  # GET one record by id
     read_label: str
     record: str  # a record's name in the notes: "order", "case"
+    block: int  # the customers' phone numbers (data.py)
 
 
 def customer_workflow(stack: BenchStack, scale: Scale, flow: CustomerWorkflow) -> ScenarioResult:
     clients = scale.order_clients
-    tokens = register_customers(stack, clients, f"{flow.name}{uuid.uuid4().hex[:6]}")
+    tokens = register_customers(stack, clients, f"{flow.name}{uuid.uuid4().hex[:6]}", flow.block)
     wait_for_quiet(stack)
     calls = _load(
         stack, scale, flow.label,
@@ -555,6 +557,7 @@ ORDER = CustomerWorkflow(
     "customer gRPC on placing) -> PostgreSQL, events to the outbox",
     "sales", "orders", "/api/v1/sales/orders/{id}",
     "GET /api/v1/sales/orders/{id} as the admin (portal -> sales gRPC -> PostgreSQL)", "order",
+    data.ORDER_BLOCK,
 )  # fmt: skip
 CASE = CustomerWorkflow(
     "case", CASE_STEPS,
@@ -562,7 +565,7 @@ CASE = CustomerWorkflow(
     "with customer gRPC on opening) -> PostgreSQL, events to the outbox",
     "service", "cases", "/api/v1/service/cases/{id}",
     "GET /api/v1/service/cases/{id} as the admin (portal -> service gRPC -> PostgreSQL, the "
-    "case and its conversation)", "case",
+    "case and its conversation)", "case", data.CASE_BLOCK,
 )  # fmt: skip
 
 
