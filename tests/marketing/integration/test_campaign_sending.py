@@ -134,6 +134,11 @@ def test_a_campaign_mails_the_consenting_once_and_completes(
     [message] = mailbox.received()
     assert (message["To"], message["Subject"]) == ("ada@example.com", "Spring offer for Ada")
     unsubscribe = message["List-Unsubscribe"]
+    # as sent: one plain line, never an encoded word, which a structured header may not hold
+    raw = dict(message.raw_items())["List-Unsubscribe"]
+    assert raw.startswith("<https://")
+    assert "=?" not in raw
+    assert "\n" not in raw
     assert unsubscribe.startswith("<https://crm.example.com/api/v1/public/mail/unsubscribe/")
     assert "<mailto:unsub@example.com?subject=" in unsubscribe
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

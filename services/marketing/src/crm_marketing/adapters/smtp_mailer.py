@@ -4,6 +4,7 @@ each. 4xx answers and an unreachable server are temporary failures, 5xx permanen
 from __future__ import annotations
 
 import smtplib
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
@@ -16,6 +17,9 @@ from crm_marketing.service_layer.sending import (
 )
 
 TIMEOUT = 30.0  # seconds, per SMTP command
+# Lines up to RFC 5322's limit: a List-Unsubscribe header holds long URLs, and folding one
+# that has no space would encode it (=?utf-8?q?...?=), which a structured header may not be.
+MESSAGE_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class SmtpMailer:
@@ -55,7 +59,7 @@ def _failure(code: int, answer: bytes | str) -> Exception:
 
 
 def build_message(message: Outgoing, mail_from: str) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=MESSAGE_POLICY)
     email["From"] = mail_from
     email["To"] = message.to
     email["Subject"] = message.subject
