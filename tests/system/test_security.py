@@ -205,6 +205,26 @@ def test_portal_me_shows_only_the_callers_own_record(
     assert bob.id not in listing.text
 
 
+def test_a_customer_answers_their_own_consents_and_only_their_own(
+    api: httpx.Client, stack: Stack, bob: Registered
+) -> None:
+    granted = api.put("/api/v1/portal/me/consents/sms", json={"granted": True},
+                      headers=auth(bob.token))  # fmt: skip
+    withdrawn = api.put("/api/v1/portal/me/consents/sms", json={"granted": False},
+                        headers=auth(bob.token))  # fmt: skip
+    unknown = api.put("/api/v1/portal/me/consents/pigeon", json={"granted": True},
+                      headers=auth(bob.token))  # fmt: skip
+    staff = api.put("/api/v1/portal/me/consents/sms", json={"granted": True},
+                    headers=stack.headers())  # fmt: skip
+
+    assert granted.status_code == 200, granted.text
+    assert granted.json()["consents"]["sms"]["granted"] is True
+    assert withdrawn.json()["consents"]["sms"]["granted"] is False
+    assert unknown.status_code == 404
+    assert_problem(staff, 403)  # only a customer has an own record
+    assert as_admin(api, stack, bob.id)["consents"]["sms"]["granted"] is False
+
+
 def test_a_customer_cannot_read_another_customers_record_or_timeline(
     api: httpx.Client, alice: Registered, bob: Registered
 ) -> None:

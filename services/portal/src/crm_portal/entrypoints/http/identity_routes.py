@@ -342,3 +342,18 @@ def change_own_record() -> Response:
     return gateway.serve(
         routes.CODEC, routes.OWN_RECORD_UPDATE, {"customer_id": _own_customer_id()}
     )
+
+
+@operation(
+    identity, "PUT", f"/api/v1/portal/me/consents/<any({routes.CONSENT_CHANNELS}):channel>",
+    summary=routes.OWN_CONSENT.summary, tags=["portal"], allow=OWN_RECORD,
+    responses={200: Answer(routes.OWN_CONSENT.answer, customer_pb2.Customer.DESCRIPTOR,
+                           headers=("ETag",))},
+    route=routes.OWN_CONSENT,
+)  # fmt: skip
+def change_own_consent(channel: str) -> Response:
+    """Body `{"granted": true}` or `false`: the customer's own answer for email, sms, phone or
+    post (a ConsentChanged whose actor is the customer)."""
+    return gateway.serve(
+        routes.CODEC, routes.OWN_CONSENT, {"customer_id": _own_customer_id(), "channel": channel}
+    )

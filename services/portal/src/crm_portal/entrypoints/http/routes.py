@@ -221,6 +221,12 @@ OWN_RECORD_UPDATE = Route(
     path={"customer_id": "customer.id"}, body="customer", writable=PROFILE_FIELDS,
     mask="update_mask", version="expected_version",
 )  # fmt: skip
+OWN_CONSENT = Route(
+    "PUT", f"/portal/me/consents/<any({CONSENT_CHANNELS}):channel>", _customers("SetConsent"),
+    summary="Grant or withdraw my consent on a channel", answer="The caller's customer record",
+    path={"customer_id": "id", "channel": "channel"},
+    path_docs={"channel": "the contact channel"}, body=WHOLE_REQUEST,
+)  # fmt: skip
 
 
 # the methods that change nothing: retried on UNAVAILABLE, given the shorter deadline
