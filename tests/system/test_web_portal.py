@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from crm_platform.testing import required
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.system.stack import Stack
@@ -27,7 +28,6 @@ from tests.system.test_security import PASSWORD, auth, register, staff_user
 
 pytestmark = pytest.mark.system
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package: nothing is downloaded
 # CRM_SCREENSHOTS=1 refreshes the committed screenshots; other runs keep theirs out of the tree
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
@@ -42,13 +42,9 @@ def api(stack: Stack) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
-        if os.environ.get("CRM_TEST_REQUIRE_SERVERS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    chromium = required.tool("chromium", package="chromium")  # Debian's: nothing downloaded
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        launched = playwright.chromium.launch(executable_path=chromium)
         yield launched
         launched.close()
 
