@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,11 +27,25 @@ def proto_files() -> list[str]:
 
 
 def generate(out: Path) -> None:
+    """Write the stubs beside `out`, then swap them in, so that tests running meanwhile never
+    see a half-written package."""
     init = out / "__init__.py"
     header = init.read_text() if init.exists() else '"""Stubs generated from proto/."""\n'
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    staging = Path(tempfile.mkdtemp(prefix=".crm_proto-", dir=out.parent))
+    try:
+        _write_stubs(staging, header)
+        if out.exists():
+            retired = out.with_name(f"{staging.name}-old")
+            out.rename(retired)
+            staging.rename(out)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_stubs(out: Path, header: str) -> None:
     files = proto_files()
     subprocess.run(
         [
@@ -46,7 +61,7 @@ def generate(out: Path) -> None:
     # every directory of generated code is a regular package
     for package in {p for p in out.rglob("*") if p.is_dir()}:
         (package / "__init__.py").touch()
-    init.write_text(header)
+    (out / "__init__.py").write_text(header)
     (out / "py.typed").write_text("")
 
 
