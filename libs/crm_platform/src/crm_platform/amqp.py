@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import pika
@@ -139,3 +140,105 @@ def declare_subscription(channel: BlockingChannel, subscription: Subscription) -
     )
     for pattern in subscription.patterns:
         channel.queue_bind(subscription.queue, EXCHANGE, routing_key=pattern)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One message to publish to crm.events: `message_id` names it in the outcome."""
+
+    routing_key: str
+    body: bytes
+    properties: pika.BasicProperties
+
+    @property
+    def message_id(self) -> str:
+        return str(self.properties.message_id)
+
+
+@dataclass
+class Confirmations:
+    """What the broker said of a window of publications, by message id: confirmed, or
+    refused ("unroutable": returned by a mandatory publish; "nacked"); `lost` when the
+    connection failed before every answer came (the unanswered ones count as neither)."""
+
+    confirmed: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    lost: AMQPError | None = None
+
+
+class ConfirmWindow:
+    """Publishes a window of messages and waits for their confirms together.
+
+    pika's BlockingChannel in confirm mode waits for each publish's confirm before the next,
+    so a publisher pays one broker round trip (and fsync) per message. The channel underneath
+    delivers acks, nacks and returns as they come; this class listens to those (the one place
+    the project reaches below BlockingChannel), publishes the whole window, then waits until
+    every delivery tag is answered. Returns arrive before the ack of the same message.
+    """
+
+    def __init__(self, connection: pika.BlockingConnection, *, timeout: float = 30.0) -> None:
+        self.connection = connection
+        self.timeout = timeout
+        self.channel = connection.channel()
+        self._impl = self.channel._impl  # the asynchronous channel underneath (see above)
+        self._next_tag = 1
+        self._pending: dict[int, str] = {}
+        self._answers: Confirmations = Confirmations()
+        self._returned: dict[str, str] = {}
+        selected = threading.Event()
+        self._impl.confirm_delivery(
+            ack_nack_callback=self._on_confirmation, callback=lambda _frame: selected.set()
+        )
+        self._impl.add_on_return_callback(self._on_return)
+        self._wait_until(selected.is_set)
+
+    def publish(self, publications: list[Publication], *, mandatory: bool = True) -> Confirmations:
+        """Publish all, then wait for every confirm. A lost connection, or no answer within
+        the timeout, ends the wait with `lost` set: the window is then done with, and the
+        caller reconnects."""
+        answers = self._answers = Confirmations()
+        try:
+            for publication in publications:
+                self._pending[self._next_tag] = publication.message_id
+                self._next_tag += 1
+                self.channel.basic_publish(
+                    EXCHANGE,
+                    publication.routing_key,
+                    publication.body,
+                    properties=publication.properties,
+                    mandatory=mandatory,
+                )
+            self._wait_until(lambda: not self._pending)
+        except AMQPError as exc:
+            self._pending.clear()
+            answers.lost = exc
+        return answers
+
+    def _wait_until(self, done: Any) -> None:
+        deadline = time.monotonic() + self.timeout
+        while not done():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AMQPError(f"the broker did not confirm within {self.timeout:.0f}s")
+            self.connection.process_data_events(time_limit=min(left, 1.0))
+
+    def _on_return(self, _channel: Any, _method: Any, properties: Any, _body: bytes) -> None:
+        self._returned[str(properties.message_id)] = "unroutable"
+
+    def _on_confirmation(self, frame: Any) -> None:
+        method = frame.method
+        tags = (
+            [tag for tag in self._pending if tag <= method.delivery_tag]
+            if method.multiple
+            else [method.delivery_tag]
+        )
+        nacked = isinstance(method, pika.spec.Basic.Nack)
+        for tag in tags:
+            message_id = self._pending.pop(tag, None)
+            if message_id is None:
+                continue
+            reason = "nacked" if nacked else self._returned.pop(message_id, None)
+            if reason is None:
+                self._answers.confirmed.append(message_id)
+            else:
+                self._answers.refused[message_id] = reason

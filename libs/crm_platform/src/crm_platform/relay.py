@@ -1,6 +1,7 @@
 """The outbox relay: publishes committed outbox rows to RabbitMQ, at least once.
 
-A row is marked published only after the broker confirms it (publisher confirms, mandatory);
+A row is marked published only after the broker confirms it (publisher confirms, mandatory;
+a batch is published at once and its confirms awaited together);
 an unroutable or nacked row stays pending and is retried with backoff, never dropped. On
 PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED (any number of relays) and the relay
 wakes on LISTEN/NOTIFY; on SQLite one relay polls.
@@ -24,8 +25,7 @@ from typing import Any
 
 import pika
 import psycopg
-from pika.adapters.blocking_connection import BlockingChannel
-from pika.exceptions import AMQPError, NackError, UnroutableError
+from pika.exceptions import AMQPError
 from sqlalchemy import Connection, Engine, Select, delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,6 +39,7 @@ from crm_platform.uow import OUTBOX_CHANNEL
 log = logging.getLogger(__name__)
 
 DEFAULT_RETENTION = timedelta(days=7)
+DEFAULT_BATCH_SIZE = 200  # rows per claim, published as one window of confirms
 PRUNE_INTERVAL = 60.0  # seconds between prunes of published rows
 PRUNE_RANGE = 10_000  # seqs per delete (one short transaction each)
 PRUNE_MAX_RANGES = 100  # per prune: at most a million rows, the rest the next time
@@ -63,7 +64,7 @@ class OutboxRelay:
         amqp_url: str,
         *,
         app_id: str,
-        batch_size: int = 200,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         poll_interval: float = 0.1,
         listen_timeout: float = 1.0,
         retention: timedelta = DEFAULT_RETENTION,
@@ -76,7 +77,7 @@ class OutboxRelay:
         self.listen_timeout = listen_timeout
         self.retention = retention
         self._connection: pika.BlockingConnection | None = None
-        self._channel: BlockingChannel | None = None
+        self._window: amqp.ConfirmWindow | None = None
         self._listener: psycopg.Connection[Any] | None = None
         self._backlog_checked = 0.0
         self._pruned_at = 0.0
@@ -107,21 +108,21 @@ class OutboxRelay:
 
     def publish_pending(self) -> int:
         """Publish one batch of due rows; returns how many rows were claimed."""
-        channel = self._ensure_channel()
+        window = self._ensure_window()
         if is_sqlite(self.engine):
             # One relay per SQLite database, so nothing to claim: read, publish, then record in
             # short transactions, never holding SQLite's single write lock while the broker
             # confirms (writers would wait, and fail after the busy timeout).
             with self.engine.begin() as connection:
                 rows = connection.execute(self._due_rows()).all()
-            outcome = self._publish(channel, rows)
+            outcome = self._publish(window, rows)
             with self.engine.begin() as connection:
                 self._record(connection, outcome)
         else:
             # The row locks are the claim: other relays skip these rows until this commits.
             with self.engine.begin() as connection:
                 rows = connection.execute(self._due_rows().with_for_update(skip_locked=True)).all()
-                outcome = self._publish(channel, rows)
+                outcome = self._publish(window, rows)
                 self._record(connection, outcome)
         if outcome.lost is not None:
             raise outcome.lost
@@ -145,31 +146,29 @@ class OutboxRelay:
             .limit(self.batch_size)
         )
 
-    def _publish(self, channel: BlockingChannel, rows: Sequence[Any]) -> _Outcome:
+    def _publish(self, window: amqp.ConfirmWindow, rows: Sequence[Any]) -> _Outcome:
+        """The whole batch at once, its confirms awaited together (a window of the batch)."""
         outcome = _Outcome()
+        if not rows:
+            return outcome
+        answers = window.publish(
+            [amqp.Publication(row.event_type, row.payload, self._properties(row)) for row in rows]
+        )
+        confirmed = set(answers.confirmed)
+        now = datetime.now(UTC)
         for row in rows:
-            try:
-                channel.basic_publish(
-                    amqp.EXCHANGE,
-                    row.event_type,
-                    row.payload,
-                    properties=self._properties(row),
-                    mandatory=True,
+            if row.event_id in confirmed:
+                outcome.published.append(row.seq)
+                metrics.OUTBOX_PUBLISH_LATENCY.observe(
+                    max(0.0, (now - row.created_at).total_seconds())
                 )
-            except (UnroutableError, NackError) as exc:
-                reason = "unroutable" if isinstance(exc, UnroutableError) else "nacked"
+            elif (reason := answers.refused.get(row.event_id)) is not None:
                 metrics.OUTBOX_FAILURES.labels(reason).inc()
                 outcome.refused.append((row, reason))
                 log.warning("outbox relay: event %s %s; kept for retry", row.event_id, reason)
-            except AMQPError as exc:
-                metrics.OUTBOX_FAILURES.labels("connection").inc()
-                outcome.lost = exc  # keep what was confirmed so far, then reconnect
-                break
-            else:
-                outcome.published.append(row.seq)
-                metrics.OUTBOX_PUBLISH_LATENCY.observe(
-                    max(0.0, (datetime.now(UTC) - row.created_at).total_seconds())
-                )
+        if answers.lost is not None:
+            metrics.OUTBOX_FAILURES.labels("connection").inc()
+            outcome.lost = answers.lost  # keep what was confirmed, then reconnect
         return outcome
 
     def _record(self, connection: Connection, outcome: _Outcome) -> None:
@@ -206,17 +205,16 @@ class OutboxRelay:
             headers={"correlation_id": row.correlation_id} if row.correlation_id else None,
         )
 
-    def _ensure_channel(self) -> BlockingChannel:
-        if self._channel is None or not self._channel.is_open:
+    def _ensure_window(self) -> amqp.ConfirmWindow:
+        if self._window is None or not self._window.channel.is_open:
             self._close_broker()
             self._connection = amqp.connect(self.amqp_url)
-            channel = self._connection.channel()
-            channel.confirm_delivery()
-            amqp.declare_exchanges(channel)
-            self._channel = channel
+            window = amqp.ConfirmWindow(self._connection)
+            amqp.declare_exchanges(window.channel)
+            self._window = window
             self.link.up()
             log.info("outbox relay: connected to %s", amqp.redact(self.amqp_url))
-        return self._channel
+        return self._window
 
     def _wait_for_work(self, stop: threading.Event) -> None:
         # pika answers heartbeats only while it is called: keep calling it while idle, or the
@@ -295,7 +293,7 @@ class OutboxRelay:
 
     def _close_broker(self) -> None:
         self.link.down()
-        connection, self._connection, self._channel = self._connection, None, None
+        connection, self._connection, self._window = self._connection, None, None
         if connection is not None and connection.is_open:
             with contextlib.suppress(AMQPError):  # already gone
                 connection.close()
