@@ -186,9 +186,12 @@ class ConfirmWindow:
         self._answers: Confirmations = Confirmations()
         self._returned: dict[str, str] = {}
         selected = threading.Event()
-        self._impl.confirm_delivery(
-            ack_nack_callback=self._on_confirmation, callback=lambda _frame: selected.set()
-        )
+
+        def on_selected(_frame: Any) -> None:
+            selected.set()
+            self._wake()
+
+        self._impl.confirm_delivery(ack_nack_callback=self._on_confirmation, callback=on_selected)
         self._impl.add_on_return_callback(self._on_return)
         self._wait_until(selected.is_set)
 
@@ -222,6 +225,12 @@ class ConfirmWindow:
                 raise AMQPError(f"the broker did not confirm within {self.timeout:.0f}s")
             self.connection.process_data_events(time_limit=min(left, 1.0))
 
+    def _wake(self) -> None:
+        """End the current `process_data_events` now. The callbacks of the channel underneath
+        do not count as events for BlockingConnection, which would otherwise wait out its whole
+        time limit after the last confirm; a callback it is handed does."""
+        self.connection.add_callback_threadsafe(_nothing)
+
     def _on_return(self, _channel: Any, _method: Any, properties: Any, _body: bytes) -> None:
         self._returned[str(properties.message_id)] = "unroutable"
 
@@ -242,3 +251,9 @@ class ConfirmWindow:
                 self._answers.confirmed.append(message_id)
             else:
                 self._answers.refused[message_id] = reason
+        if not self._pending:
+            self._wake()
+
+
+def _nothing() -> None:
+    """The callback that wakes a waiting BlockingConnection (ConfirmWindow._wake)."""

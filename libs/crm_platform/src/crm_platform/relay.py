@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RETENTION = timedelta(days=7)
 DEFAULT_BATCH_SIZE = 200  # rows per claim, published as one window of confirms
+STOP_CHECK_SECONDS = 0.1  # how soon an idle relay on PostgreSQL sees its stop
 PRUNE_INTERVAL = 60.0  # seconds between prunes of published rows
 PRUNE_RANGE = 10_000  # seqs per delete (one short transaction each)
 PRUNE_MAX_RANGES = 100  # per prune: at most a million rows, the rest the next time
@@ -226,9 +227,13 @@ class OutboxRelay:
                 stop.wait(self.poll_interval)
             return
         listener = self._ensure_listener()
-        # Returns at the first notification, or after the timeout (retries fall due then).
-        for _ in listener.notifies(timeout=self.listen_timeout, stop_after=1):
-            pass
+        # Until the first notification, or the timeout (retries fall due then); in slices, so
+        # that a stop is seen within one (waiting on the socket costs no query).
+        deadline = time.monotonic() + self.listen_timeout
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            slice_ = min(left, STOP_CHECK_SECONDS)
+            if any(True for _ in listener.notifies(timeout=slice_, stop_after=1)):
+                break
         if self._connection is not None:
             self._connection.process_data_events(time_limit=0)
 
