@@ -41,12 +41,19 @@ run: migrate
 	$(UV) run crm preflight
 	$(UV) run honcho start -f Procfile
 
+# Python 3.11 keeps one AST recursion counter per interpreter, so two threads parsing at once
+# (werkzeug compiling an app's routes while a server thread formats a traceback, whose carets
+# come from ast.parse) can fail with "AST constructor recursion depth mismatch". Tracebacks
+# without column ranges parse nothing.
+test test-slow test-unit test-integration test-system: export PYTHONNODEBUGRANGES := 1
+
 # Every layer but the slow suites, or one layer (tests/conftest.py marks each test); more
 # pytest options: PYTEST_ARGS=...
 test: setup
 	$(UV) run pytest -m "not slow" $(PYTEST_ARGS)
 
-# The suites marked slow (the fault suite: each test lays out and breaks a system of its own)
+# The suites marked slow: the fault suite (each test lays out and breaks a system of its own),
+# the cold start, several API processes and the console in a real browser
 test-slow: setup
 	$(UV) run pytest -m slow $(PYTEST_ARGS)
 

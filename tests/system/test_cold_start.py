@@ -13,6 +13,9 @@ from crm_platform.testing.servers import PostgresServer, RabbitServer
 
 from tests.system.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack, running_stack
 
+# a system of its own, started for one burst: `make test-slow`
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def stack(

@@ -82,14 +82,16 @@ def test_a_customer_created_through_rest_is_readable_and_counted_by_analytics(st
     )
     assert fetched.status_code == 200
     assert fetched.json()["email"] == customer["email"]
+    # by its own region: other modules' customers may still be arriving on the shared stack,
+    # so the totals only grow by at least this one
     wait_until(
-        lambda: segments(stack)["total_customers"] == before["total_customers"] + 1,
-        timeout=10,
+        lambda: count_of(segments(stack), "by_region", region) == 1,
+        timeout=30,
         what="analytics to count the new customer",
     )
     after = segments(stack)
-    assert count_of(after, "by_region", region) == 1
-    assert count_of(after, "by_source", "web") == count_of(before, "by_source", "web") + 1
+    assert after["total_customers"] >= before["total_customers"] + 1
+    assert count_of(after, "by_source", "web") >= count_of(before, "by_source", "web") + 1
 
 
 def test_segments_follow_a_stream_of_customers(stack: Stack) -> None:
@@ -107,8 +109,14 @@ def test_segments_follow_a_stream_of_customers(stack: Stack) -> None:
         timeout=15,
         what="analytics to count 20 customers",
     )
-    assert segments(stack)["total_customers"] == before + 20
-    assert table_count(stack, "customer", "outbox WHERE published_at IS NULL") == 0
+    assert segments(stack)["total_customers"] >= before + 20  # others may still arrive
+    # The relay marks a batch once the broker has confirmed all of it, so a consumer may count
+    # an event a moment before its row is marked.
+    wait_until(
+        lambda: table_count(stack, "customer", "outbox WHERE published_at IS NULL") == 0,
+        timeout=10,
+        what="the relay to mark every row published",
+    )
 
 
 def test_a_duplicate_email_is_a_409_naming_the_existing_customer(stack: Stack) -> None:

@@ -31,19 +31,20 @@ def declaration(name: str, **parts: object) -> Service[ServiceSettings, UnitOfWo
     )
 
 
-def customer() -> Service[ServiceSettings, UnitOfWork]:
-    return declaration("customer", consumer=EventHandlers[UnitOfWork]("customer"))
+def sales() -> Service[ServiceSettings, UnitOfWork]:
+    """A service of the chassis's roles only (api, relay, consumer)."""
+    return declaration("sales", consumer=EventHandlers[UnitOfWork]("sales"))
 
 
 def test_the_roles_are_the_registrys(tmp_path: Path) -> None:
-    app = customer().build(settings("customer", tmp_path))
+    app = sales().build(settings("sales", tmp_path))
 
     assert set(app.roles) == {"api", "relay", "consumer"}
     app.on_stop[0]()
 
 
 def test_the_api_is_ready_with_its_database_and_needs_no_broker(tmp_path: Path) -> None:
-    app = customer().build(settings("customer", tmp_path))
+    app = sales().build(settings("sales", tmp_path))
 
     app.require_for(["api"])
 
@@ -53,7 +54,7 @@ def test_the_api_is_ready_with_its_database_and_needs_no_broker(tmp_path: Path) 
 
 
 def test_the_relay_is_ready_once_its_own_connection_is_up(tmp_path: Path) -> None:
-    app = customer().build(settings("customer", tmp_path))
+    app = sales().build(settings("sales", tmp_path))
 
     app.require_for(["relay"])
 

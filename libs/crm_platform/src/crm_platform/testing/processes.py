@@ -187,16 +187,24 @@ class ServiceProcess:
 
     def stop(self, timeout: float = 20.0) -> int | None:
         """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
+        self.terminate()
+        return self.wait_stopped(timeout)
+
+    def terminate(self) -> None:
+        """SIGTERM, without waiting: `wait_stopped` then waits (several processes stop at once)."""
+        self._stopped_on_purpose = True
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self, timeout: float = 20.0) -> int | None:
+        """The exit code once stopped; SIGKILL after `timeout`."""
         if self.process is None:
             return None
-        self._stopped_on_purpose = True
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         return self.process.returncode
 
     def kill(self) -> None:

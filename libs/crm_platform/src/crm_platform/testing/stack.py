@@ -177,14 +177,25 @@ class Stack:
     def migrate(
         self, services: Iterable[str] = SERVICES_WITH_DB, env: Mapping[str, str] | None = None
     ) -> None:
-        """`crm-<service> migrate` for each of `services`; `env` points one at another database."""
-        for service in services:
-            subprocess.run(
+        """`crm-<service> migrate` for each of `services`, all at once (each its own database);
+        `env` points one at another database."""
+        running = {
+            service: subprocess.Popen(
                 self.command(service, "migrate"),
                 env=self.process_env(env),
-                check=True,
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
             )
+            for service in services
+        }
+        failed = []
+        for service, process in running.items():
+            output, _ = process.communicate()
+            if process.returncode != 0:
+                failed.append(f"--- crm-{service} migrate exited {process.returncode}:\n")
+                failed.append(output.decode(errors="replace")[-4000:])
+        if failed:
+            raise RuntimeError("".join(failed))
 
     def start_process(
         self, name: str, command: Sequence[str], env: Mapping[str, str] | None = None
@@ -227,7 +238,10 @@ class Stack:
         wait_until(predicate, timeout=timeout, what=what, watching=self.processes.values())
 
     def stop_all(self) -> dict[str, int | None]:
-        return {name: process.stop() for name, process in self.processes.items()}
+        """SIGTERM to every process at once, then their exit codes: they drain together."""
+        for process in self.processes.values():
+            process.terminate()
+        return {name: process.wait_stopped() for name, process in self.processes.items()}
 
     def logs(self) -> str:
         return "\n".join(f"--- {name}\n{p.log()}" for name, p in self.processes.items())
