@@ -211,6 +211,7 @@ class GrpcServer:
         policy: access.Policy,
         max_workers: int = 16,
         host: str = "[::]",
+        reuse_port: bool = False,
     ) -> None:
         services = _described(bindings)
         _check_policy(policy, services)
@@ -222,7 +223,9 @@ class GrpcServer:
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
             interceptors=[_CallInterceptor(authenticate, policy)],
             options=[
-                ("grpc.so_reuseport", 0),  # a second process on the same port must fail
+                # a second process on the same port must fail, unless it is one of the
+                # service's own API processes (crm_platform.multiprocess)
+                ("grpc.so_reuseport", 1 if reuse_port else 0),
                 # Clients reconnect, and so rebalance across replicas behind a Service.
                 ("grpc.max_connection_age_ms", 300_000),
                 ("grpc.max_connection_age_grace_ms", 30_000),

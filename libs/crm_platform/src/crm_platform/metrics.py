@@ -6,13 +6,24 @@ for processes that have no gRPC server to probe.
 
 from __future__ import annotations
 
+import os
 import socketserver
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    make_wsgi_app,
+    multiprocess,
+)
+
+from crm_platform.multiprocess import MULTIPROC_ENV
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -130,3 +141,20 @@ def serve_metrics(
     )
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     return server
+
+
+def served_registry() -> CollectorRegistry:
+    """What a metrics port serves: this process's metrics or, in multiprocess mode
+    (crm_platform.multiprocess), every process's of the directory."""
+    directory = os.environ.get(MULTIPROC_ENV)
+    if not directory:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    return registry
+
+
+def forget_process(pid: int) -> None:
+    """A process of the directory has exited: its live gauges no longer count."""
+    if directory := os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(pid, path=directory)  # type: ignore[no-untyped-call]

@@ -1,13 +1,16 @@
 """Running a service process: roles, metrics endpoint, readiness, signals, graceful stop.
 
 Every service's command line is `crm-<service> [all|api|consumer|relay|jobs|migrate]`: one image,
-one process per role in Kubernetes, or all roles in one process by default.
+one process per role in Kubernetes, or all roles in one process by default. With
+`CRM_<SERVICE>_API_PROCESSES` above 1 the api role runs in that many processes
+(crm_platform.multiprocess).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -17,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TypeVar
 
-from crm_platform import amqp, metrics, migrations, registry
+from crm_platform import amqp, metrics, migrations, multiprocess, registry
 from crm_platform.logs import configure_logging
 from crm_platform.readiness import Check, Readiness
 from crm_platform.settings import ConfigurationError, ServiceSettings
@@ -74,7 +77,20 @@ def run(app: ServiceApp, roles: Sequence[str]) -> int:
             amqp.ping(settings.amqp_url)
         except Exception as exc:
             print(broker_hint(settings, exc), file=sys.stderr, flush=True)
-    server = metrics.serve_metrics(settings.metrics_port, ready=app.readiness.is_ready)
+    worker = multiprocess.is_worker()
+    main_process = os.getppid()
+    # the main process alone serves the metrics (every API process's) and starts the others
+    server = (
+        None
+        if worker
+        else metrics.serve_metrics(
+            settings.metrics_port, ready=app.readiness.is_ready, registry=metrics.served_registry()
+        )
+    )
+    api_processes = multiprocess.ApiProcesses(
+        settings.api_processes - 1 if "api" in roles and not worker else 0
+    )
+    api_processes.start()
     threads = [
         threading.Thread(target=app.readiness.run, args=(stop,), name="readiness", daemon=True)
     ]
@@ -85,18 +101,24 @@ def run(app: ServiceApp, roles: Sequence[str]) -> int:
     exit_code = 0
     while not stop.is_set():
         stop.wait(1.0)
-        dead = [t.name for t in threads if not t.is_alive()]
+        dead = [t.name for t in threads if not t.is_alive()] + api_processes.exited()
+        if worker and os.getppid() != main_process:
+            dead.append("the main process")  # killed outright: the port is its, not ours
         if dead and not stop.is_set():
             log.error(
                 "%s: %s stopped unexpectedly; shutting down", settings.service, ", ".join(dead)
             )
             exit_code = 1
             stop.set()
+    for pid in api_processes.stop():
+        metrics.forget_process(pid)
     for thread in threads:
         thread.join(timeout=30)
     for hook in app.on_stop:
         hook()
-    server.shutdown()
+    if server is not None:
+        server.shutdown()
+        multiprocess.remove_owned_dir()
     log.info("%s: stopped", settings.service)
     return exit_code
 
@@ -150,6 +172,8 @@ def service_main(
         return 0
     if args.role in commands:
         return commands[args.role](settings, rest)
+    if args.role in ("all", "api") and settings.api_processes > 1:
+        multiprocess.enter_multiprocess_metrics()  # before anything is built
     app = build(settings)
     roles = list(app.roles) if args.role == "all" else [args.role]
     missing = [r for r in roles if r not in app.roles]

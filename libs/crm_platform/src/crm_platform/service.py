@@ -162,6 +162,7 @@ class Service(Generic[S, U]):
                 readiness=readiness,
                 authenticate=grpc_authenticator(verifier),
                 policy=policy,
+                reuse_port=wiring.settings.api_processes > 1,
             ).run(stop)
 
         return serve

@@ -79,6 +79,9 @@ class ServiceSettings(BaseSettings):
     port: int = Field(ge=1, le=65535)  # gRPC (HTTP for the gateway); default: the registry's
     metrics_port: int = Field(ge=0, le=65535)  # 0: pick any free port
     log_level: str = Field(default="INFO", validation_alias="CRM_LOG_LEVEL")
+    # CRM_<SERVICE>_API_PROCESSES: gRPC servers of this service on the host, sharing the port
+    # (crm_platform.multiprocess); one per CPU uses them all
+    api_processes: int = Field(default=1, ge=1, le=64)
     # the gRPC services of the registry -> host:port (CRM_<NAME>_GRPC_TARGET)
     grpc_targets: dict[str, str] = Field(default_factory=lambda: grpc_targets({}))
     # the public keys that sign access tokens: from a JWKS file when set (tests), else from

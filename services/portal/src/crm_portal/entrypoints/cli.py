@@ -14,12 +14,11 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from crm_platform.logs import configure_logging
+from crm_platform.multiprocess import MULTIPROC_ENV, prepare_metrics_dir
 from crm_platform.settings import ConfigurationError
 
 from crm_portal.config import SERVICE_NAME, PortalSettings
@@ -28,21 +27,6 @@ if TYPE_CHECKING:
     from flask import Flask
 
 log = logging.getLogger(__name__)
-
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-
-
-def prepare_metrics_dir(environ: Mapping[str, str]) -> tuple[Path, bool]:
-    """The directory where workers write their metrics, emptied of a previous run's files;
-    and whether it was created here (and so is removed on exit)."""
-    configured = environ.get(MULTIPROC_ENV)
-    if not configured:
-        return Path(tempfile.mkdtemp(prefix="crm-portal-metrics-")), True
-    directory = Path(configured)
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("*.db"):
-        stale.unlink()
-    return directory, False
 
 
 def _parser() -> argparse.ArgumentParser:
