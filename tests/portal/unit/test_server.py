@@ -40,6 +40,7 @@ def test_config_defaults() -> None:
         "identity": "127.0.0.1:50057",
         "service": "127.0.0.1:50054",
         "marketing": "127.0.0.1:50052",
+        "partner": "127.0.0.1:50055",
     }
     assert settings.route_limits == {}
 

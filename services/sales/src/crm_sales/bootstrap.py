@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_platform import registry
+from crm_platform import privacy, registry
 from crm_platform.grpc_server import ServiceBinding
 from crm_platform.service import Service, Wiring
 
@@ -51,6 +51,7 @@ def grpc_services(wiring: Wiring[SalesSettings, SqlUnitOfWork]) -> list[ServiceB
         ),
         expenses_api.binding(ExpenseHandlers(uow)),
         performance_api.binding(PerformanceHandlers(uow)),
+        privacy.binding(SERVICE_NAME, uow, privacy.collect_records),
     ]
 
 

@@ -50,6 +50,16 @@ def order_to_proto(order: Order, viewer: Actor, *, today: date) -> sales_pb2.Ord
     if order.loyalty_discount is not None:
         message.loyalty_discount.points = order.loyalty_discount.points
         message.loyalty_discount.amount.CopyFrom(money_to_proto(order.loyalty_discount.amount))
+    if order.holder is not None:
+        message.holder.CopyFrom(
+            sales_pb2.OrderHolder(
+                assignment_id=str(order.holder.assignment_id),
+                partner_id=str(order.holder.partner_id or ""),
+                partner_name=order.holder.partner_name,
+                status=order.holder.status,
+                since=timestamp(order.holder.since),
+            )
+        )
     if order.terms is not None:
         message.terms.CopyFrom(terms_to_proto(order.terms))
     if order.customer_signature is not None:

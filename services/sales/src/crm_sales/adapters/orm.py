@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from crm_platform.db import UtcDateTime
+from crm_platform.privacy import erasure_table
 
 from crm_sales.domain.leads import OPEN
 
@@ -34,6 +35,20 @@ orders = sa.Table(
     sa.Index("ix_orders_owner_created", "owner_id", "created_at", "id"),
     sa.Index("ix_orders_created", "created_at", "id"),
     sa.Index("ix_orders_partner_created", "partner_id", "created_at", "id"),
+)
+
+# Who holds an order's outsourcing, as the partner service's assignment events tell it;
+# `version` is the newest assignment version applied (a new assignment starts again at 1)
+order_holders = sa.Table(
+    "order_holders",
+    metadata,
+    sa.Column("order_id", sa.Uuid(), primary_key=True),
+    sa.Column("assignment_id", sa.Uuid(), nullable=False),
+    sa.Column("partner_id", sa.Uuid()),
+    sa.Column("partner_name", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("since", UtcDateTime(), nullable=False),
 )
 
 # A retried PlaceOrder with the same key answers the order the first one made.
@@ -289,3 +304,6 @@ sales_targets = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("owner_id", "period", name="uq_sales_targets_owner_period"),
 )
+
+# the customers whose personal data sales has erased (crm_platform.privacy, migration 0009)
+personal_data_erasures = erasure_table(metadata)

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_sales.adapters.documents import from_row, to_document
-from crm_sales.adapters.orm import idempotency_keys, orders
+from crm_sales.adapters.orm import idempotency_keys, order_holders, orders
 from crm_sales.adapters.visibility import visible
-from crm_sales.domain.orders import Order
+from crm_sales.domain.orders import Holder, Order
 from crm_sales.service_layer.ports import OrderFilters
 
 
@@ -29,11 +29,11 @@ class SqlOrderRepository:
         self._loaded: dict[UUID, int] = {}  # id -> the version this transaction read
 
     def get(self, order_id: UUID) -> Order | None:
-        row = self.session.execute(sa.select(orders).where(orders.c.id == order_id)).first()
+        row = self.session.execute(_with_holder().where(orders.c.id == order_id)).first()
         return None if row is None else self._loaded_order(row)
 
     def of_customer(self, customer_id: UUID) -> list[Order]:
-        rows = self.session.execute(sa.select(orders).where(orders.c.customer_id == customer_id))
+        rows = self.session.execute(_with_holder().where(orders.c.customer_id == customer_id))
         return [self._loaded_order(row) for row in rows]
 
     def add(self, order: Order) -> None:
@@ -56,7 +56,7 @@ class SqlOrderRepository:
         self._loaded[order.id] = order.version
 
     def list(self, filters: OrderFilters, after: Cursor | None, limit: int) -> list[Order]:
-        statement = sa.select(orders).where(visible(filters.scope, orders))
+        statement = _with_holder().where(visible(filters.scope, orders))
         if filters.customer_id is not None:
             statement = statement.where(orders.c.customer_id == filters.customer_id)
         if filters.state is not None:
@@ -75,9 +75,59 @@ class SqlOrderRepository:
 
     def _loaded_order(self, row: Any) -> Order:
         order = from_row(row)
+        if row.holder_assignment_id is not None:
+            order.holder = Holder(
+                row.holder_assignment_id,
+                row.holder_partner_id,
+                row.holder_partner_name,
+                row.holder_status,
+                row.holder_since,
+            )
         self._loaded[order.id] = order.version
         self._track(order)
         return order
+
+
+class SqlOrderHolders:
+    """The partner service's word on who holds each outsourced order."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, order_id: UUID, holder: Holder, version: int) -> None:
+        """Keep `holder` unless a newer version of the same assignment is kept already; a
+        different assignment (the order outsourced anew) replaces the old one's."""
+        current = self.session.execute(
+            sa.select(order_holders.c.assignment_id, order_holders.c.version)
+            .where(order_holders.c.order_id == order_id)
+            .with_for_update()
+        ).first()
+        values = {
+            "assignment_id": holder.assignment_id,
+            "partner_id": holder.partner_id,
+            "partner_name": holder.partner_name,
+            "status": holder.status,
+            "version": version,
+            "since": holder.since,
+        }
+        if current is None:
+            self.session.execute(sa.insert(order_holders).values(order_id=order_id, **values))
+        elif current.assignment_id != holder.assignment_id or current.version < version:
+            self.session.execute(
+                sa.update(order_holders).where(order_holders.c.order_id == order_id).values(values)
+            )
+
+
+def _with_holder() -> sa.Select[Any]:
+    """Orders with the columns of their holder, when they have one."""
+    return sa.select(
+        orders,
+        order_holders.c.assignment_id.label("holder_assignment_id"),
+        order_holders.c.partner_id.label("holder_partner_id"),
+        order_holders.c.partner_name.label("holder_partner_name"),
+        order_holders.c.status.label("holder_status"),
+        order_holders.c.since.label("holder_since"),
+    ).select_from(orders.outerjoin(order_holders, order_holders.c.order_id == orders.c.id))
 
 
 class SqlIdempotencyKeys:

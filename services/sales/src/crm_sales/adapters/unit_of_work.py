@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from crm_platform.privacy import SqlErasureLog, SqlPersonalRecords
 from crm_platform.uow import UnitOfWork
 from crm_proto.crm.common.v1 import common_pb2
 from google.protobuf.message import Message
@@ -15,14 +16,21 @@ from crm_sales.adapters.expenses_repository import SqlExpenseRepository
 from crm_sales.adapters.leads_repository import SqlAssignments, SqlLeadRepository, SqlWinModels
 from crm_sales.adapters.management import SqlManagedStaff
 from crm_sales.adapters.opportunities_repository import SqlOpportunityRepository
+from crm_sales.adapters.orm import personal_data_erasures
 from crm_sales.adapters.performance_repository import SqlPerformanceFigures, SqlTargetRepository
+from crm_sales.adapters.privacy_repository import personal_records
 from crm_sales.adapters.quotes_repository import SqlQuoteRepository
-from crm_sales.adapters.repository import SqlIdempotencyKeys, SqlOrderRepository
+from crm_sales.adapters.repository import (
+    SqlIdempotencyKeys,
+    SqlOrderHolders,
+    SqlOrderRepository,
+)
 from crm_sales.adapters.teams import SqlStaffAccounts, SqlTeamDirectory
 
 
 class SqlUnitOfWork(UnitOfWork):
     orders: SqlOrderRepository
+    order_holders: SqlOrderHolders
     idempotency_keys: SqlIdempotencyKeys
     teams: SqlTeamDirectory
     staff_accounts: SqlStaffAccounts
@@ -36,10 +44,13 @@ class SqlUnitOfWork(UnitOfWork):
     leads: SqlLeadRepository
     assignments: SqlAssignments
     win_models: SqlWinModels
+    erasures: SqlErasureLog
+    personal_data: SqlPersonalRecords
 
     def __enter__(self) -> Self:
         super().__enter__()
         self.orders = SqlOrderRepository(self.session, self.track)
+        self.order_holders = SqlOrderHolders(self.session)
         self.idempotency_keys = SqlIdempotencyKeys(self.session)
         self.teams = SqlTeamDirectory(self.session, self.track)
         self.staff_accounts = SqlStaffAccounts(self.session)
@@ -53,6 +64,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.leads = SqlLeadRepository(self.session, self.track)
         self.assignments = SqlAssignments(self.session)
         self.win_models = SqlWinModels(self.session)
+        self.erasures = SqlErasureLog(self.session, personal_data_erasures)
+        self.personal_data = personal_records(self.session)
         return self
 
     def outbox_message(self, event: Any, actor: common_pb2.Actor) -> tuple[Message, str]:

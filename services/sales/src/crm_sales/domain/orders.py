@@ -123,6 +123,18 @@ class LoyaltyDiscount:
     amount: Money
 
 
+@dataclass(frozen=True)
+class Holder:
+    """The partner the partner service offered the order to or that took it (partner_id None:
+    no partner is left, or it was taken back); shown on the order, never changed by it."""
+
+    assignment_id: UUID
+    partner_id: UUID | None
+    partner_name: str
+    status: str  # offered, accepted, unplaced, withdrawn, completed
+    since: datetime
+
+
 @dataclass
 class Order:
     id: UUID
@@ -145,6 +157,7 @@ class Order:
     updated_at: datetime
     partner_id: UUID | None = None  # the partner it is outsourced to
     loyalty_discount: LoyaltyDiscount | None = None
+    holder: Holder | None = None  # read beside the order, from the partner service's events
     _events: list[object] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod

@@ -6,6 +6,7 @@ aggregate says who may take which step."""
 from __future__ import annotations
 
 from crm_platform.access import policy_of
+from crm_platform.privacy import PERSONAL_DATA
 from crm_proto.crm.sales.v1 import (
     activities_pb2,
     expenses_pb2,
@@ -26,4 +27,5 @@ POLICY = policy_of(
     teams_pb2.DESCRIPTOR.services_by_name["TeamService"],
     leads_pb2.DESCRIPTOR.services_by_name["LeadService"],
     opportunities_pb2.DESCRIPTOR.services_by_name["OpportunityService"],
+    PERSONAL_DATA,
 )

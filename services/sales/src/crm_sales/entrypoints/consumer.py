@@ -6,7 +6,9 @@
 - the customer service's CustomerMerged makes the merged customer's converted leads,
   opportunities and orders the survivor's;
 - identity's AccountChanged keeps whether an account is disabled (assignment skips it), the
-  newest version winning.
+  newest version winning;
+- the partner service's assignment events of an order keep who holds it (offered to, taken
+  by, or no partner left), the newest assignment version winning.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from uuid import UUID
 
 from crm_platform.consumer import EventHandlers
 from crm_platform.events import Event
+from crm_platform.privacy import anonymize_records, on_customer_erased
 from crm_proto.crm.customer.v1 import events_pb2 as customer_events
 from crm_proto.crm.identity.v1 import events_pb2 as identity_events
 from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
+from crm_proto.crm.partner.v1 import events_pb2 as partner_events
+from crm_proto.crm.partner.v1 import partner_pb2
 
 from crm_sales.adapters.messages import ACTOR_KINDS
 from crm_sales.adapters.unit_of_work import SqlUnitOfWork
 from crm_sales.config import SERVICE_NAME
 from crm_sales.domain.leads import Contact
+from crm_sales.domain.orders import Holder
 from crm_sales.domain.teams import CompanySize, LeadSource
 from crm_sales.domain.values import Actor
 from crm_sales.service_layer.customer_merges import move_to_survivor
@@ -82,6 +88,48 @@ def _account_changed(
     uow.staff_accounts.record(message.user_id, disabled=message.disabled, version=message.version)
 
 
+# every step of an outsourcing says who holds the work after it
+PartnerStep = (
+    partner_events.AssignmentOffered
+    | partner_events.AssignmentAccepted
+    | partner_events.AssignmentDeclined
+    | partner_events.AssignmentExpired
+    | partner_events.AssignmentUnplaced
+    | partner_events.AssignmentWithdrawn
+    | partner_events.AssignmentCompleted
+)
+HOLDER_STATUSES = {
+    partner_pb2.ASSIGNMENT_STATE_OFFERED: "offered",
+    partner_pb2.ASSIGNMENT_STATE_ACCEPTED: "accepted",
+    partner_pb2.ASSIGNMENT_STATE_UNPLACED: "unplaced",
+    partner_pb2.ASSIGNMENT_STATE_WITHDRAWN: "withdrawn",
+    partner_pb2.ASSIGNMENT_STATE_COMPLETED: "completed",
+}
+
+
+def _assignment_step(uow: SqlUnitOfWork, message: PartnerStep, event: Event) -> None:
+    assignment = message.assignment
+    if assignment.work_kind != partner_pb2.WORK_KIND_ORDER:
+        return  # sales shows the holder on its orders only
+    holder = Holder(
+        assignment_id=UUID(assignment.id),
+        partner_id=UUID(assignment.partner_id) if assignment.partner_id else None,
+        partner_name=assignment.partner_name,
+        status=HOLDER_STATUSES.get(assignment.state, "unplaced"),
+        since=assignment.updated_at.ToDatetime(tzinfo=UTC),
+    )
+    uow.order_holders.record(UUID(assignment.work_id), holder, message.version)
+
+
 HANDLERS.on(marketing_events.LeadCaptured, _lead_captured)
 HANDLERS.on(identity_events.AccountChanged, _account_changed)
 HANDLERS.on(customer_events.CustomerMerged, _customer_merged)
+# the customer's erasure: their orders', leads', deals', activities' and quotes' personal data
+on_customer_erased(HANDLERS, SERVICE_NAME, anonymize_records)
+HANDLERS.on(partner_events.AssignmentOffered, _assignment_step)
+HANDLERS.on(partner_events.AssignmentAccepted, _assignment_step)
+HANDLERS.on(partner_events.AssignmentDeclined, _assignment_step)
+HANDLERS.on(partner_events.AssignmentExpired, _assignment_step)
+HANDLERS.on(partner_events.AssignmentUnplaced, _assignment_step)
+HANDLERS.on(partner_events.AssignmentWithdrawn, _assignment_step)
+HANDLERS.on(partner_events.AssignmentCompleted, _assignment_step)

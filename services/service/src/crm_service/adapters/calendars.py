@@ -8,9 +8,8 @@ import threading
 from datetime import date
 
 import holidays
+from crm_platform.calendar import CalendarSpec, WorkingCalendar
 from crm_platform.errors import FieldViolation, ValidationFailed
-
-from crm_service.domain.calendar import CalendarSpec, WorkingCalendar
 
 
 class HolidayCalendars:

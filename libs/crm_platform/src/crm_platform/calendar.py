@@ -1,5 +1,6 @@
-"""Working calendars: the business hours an SLA clock counts. A week of working periods in a
-timezone, less the public holidays of a country. Periods are minutes of the local day
+"""Working calendars: the business hours a deadline counts (service's SLA clocks, partner's
+answer deadlines). A week of working periods in a timezone, less the public holidays of a
+country (the caller says which dates are holidays). Periods are minutes of the local day
 (0-1440), so a day's hours stay the same wall-clock hours across a DST change while the
 minutes they hold follow the real clock. Pure Python; times in and out are UTC and tz-aware.
 """

@@ -1,6 +1,6 @@
-"""The service's clock: UTC now, moved forward by the number of seconds in a file when the
-settings name one (a test environment makes SLA clocks warn and breach without waiting
-hours); the file is read on every look, so a change applies at once."""
+"""A service's clock: UTC now, moved forward by the number of seconds in a file when the
+settings name one (a test environment makes SLA clocks breach or answer deadlines pass
+without waiting hours); the file is read on every look, so a change applies at once."""
 
 from __future__ import annotations
 
