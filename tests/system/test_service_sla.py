@@ -3,10 +3,13 @@ routed to the team's skilled agent; on the service's shifted clock (a settings f
 the api and the sla jobs role add to now) its first-response clock warns, then breaches and
 the case escalates to the team's manager, across a restart of the service; each event reaches
 the broker once, and the case's answer shows its clocks. A mail sent to the real SMTP listener
-becomes a case routed to the agent with the skill, and a reply joins it."""
+becomes a case routed to the agent with the skill, and a reply joins it; the agent's answer
+goes out by mail in its thread, and the resolution's satisfaction survey arrives with a signed
+link, answered once through the gateway and counted for the agent."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import uuid
 from collections.abc import Iterator
@@ -24,6 +27,7 @@ from crm_platform.testing.servers import PostgresServer, RabbitServer
 from crm_proto.crm.service.v1 import cases_pb2 as C
 from crm_proto.crm.service.v1 import events_pb2
 
+from tests.marketing.integration.smtp_server import Mailbox, smtp_server
 from tests.system.stack import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -51,8 +55,16 @@ def smtp_port() -> int:
 
 
 @pytest.fixture(scope="module")
+def outgoing_mail() -> Iterator[tuple[str, Mailbox]]:
+    """A real SMTP server the service's sender hands its replies and surveys to."""
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 def stack(
     smtp_port: int,
+    outgoing_mail: tuple[str, Mailbox],
     postgres_instance: PostgresServer | str,
     rabbit_instance: RabbitServer | str,
     tmp_path_factory: pytest.TempPathFactory,
@@ -71,11 +83,13 @@ def stack(
         "CRM_SERVICE_SLA_WARNING_SHARE": "0.8",
         "CRM_SERVICE_SLA_INTERVAL_SECONDS": "0.5",
         "CRM_SERVICE_MAIL_PORT": str(smtp_port),
+        "CRM_SMTP_URL": outgoing_mail[0],
     }
     stack = Stack(
         postgres, rabbit, tmp_path_factory.mktemp("stack"), ADMIN_EMAIL, ADMIN_PASSWORD,
         settings=settings,
     )  # fmt: skip
+    stack.env["CRM_SERVICE_PUBLIC_URL"] = stack.api  # the survey links lead to this gateway
     try:
         stack.migrate()
         stack.start_all()
@@ -225,7 +239,7 @@ def test_a_case_warns_breaches_and_escalates_once_each_on_the_shifted_clock(
 
 
 def test_a_mail_to_the_listener_becomes_a_case_for_the_skilled_agent(
-    api: httpx.Client, stack: Stack, smtp_port: int
+    api: httpx.Client, stack: Stack, smtp_port: int, outgoing_mail: tuple[str, Mailbox]
 ) -> None:
     manager = staff_user(api, stack, "manager")
     agent = skilled_agent(api, stack, manager, "inquiry")
@@ -263,3 +277,33 @@ def test_a_mail_to_the_listener_becomes_a_case_for_the_skilled_agent(
         "When is the Hangzhou showroom open?",
         "And on Sundays?",
     ]
+
+    # the agent answers: the answer goes to the sender by mail, in the mail's thread
+    path = f"/api/v1/service/cases/{case['id']}"
+    answered = api.post(f"{path}/messages", json={"body": "Sundays 10 to 4."}, headers=auth(agent))
+    assert answered.status_code == 200, answered.text
+    _, mailbox = outgoing_mail
+    stack.wait_until(lambda: len(mailbox.to(sender)) == 1, timeout=30, what="the answer mailed")
+    (mailed,) = mailbox.to(sender)
+    assert mailed["Subject"] == f"Re: [#{case['reference']}] Opening hours?"
+    assert mailed["In-Reply-To"] == reply["Message-ID"]
+    assert mailed.get_content().strip() == "Sundays 10 to 4."
+
+    # resolved: the survey mail's signed link is answered once, and counted for the agent
+    resolved = api.post(f"{path}/resolve", json={"resolution": "Opening hours given"},
+                        headers=auth(agent))  # fmt: skip
+    assert resolved.status_code == 200, resolved.text
+    stack.wait_until(lambda: len(mailbox.to(sender)) == 2, timeout=30, what="the survey mailed")
+    survey_mail = mailbox.to(sender)[1]
+    found = re.search(r"/api/v1/public/surveys/(\S+)", survey_mail.get_content())
+    assert found is not None, survey_mail.get_content()
+    link = f"/api/v1/public/surveys/{found.group(1)}"
+    assert api.get(link).status_code == 200
+    assert api.get(link.replace("/surveys/", "/surveys/x")).status_code == 404  # a forged link
+    answer = api.post(link, json={"score": 5, "comment": "Quick and clear"})
+    assert answer.status_code == 200, answer.text
+    assert api.post(link, json={"score": 1}).status_code == 409  # once
+    results = api.get("/api/v1/service/surveys/results", headers=auth(manager))
+    assert results.status_code == 200, results.text
+    mine = [row for row in results.json()["agents"] if row["id"] == claims(agent)["sub"]]
+    assert [(row["answered"], row["satisfied"]) for row in mine] == [(1, 1)]

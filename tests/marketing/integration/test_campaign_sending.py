@@ -14,7 +14,6 @@ from email.utils import make_msgid
 from uuid import UUID
 
 import pytest
-from crm_marketing.adapters.smtp_mailer import SmtpMailer
 from crm_marketing.adapters.tracking_links import SignedLinks
 from crm_marketing.adapters.unit_of_work import SqlUnitOfWork
 from crm_marketing.domain.campaigns import (
@@ -32,6 +31,7 @@ from crm_marketing.entrypoints.sender import run_sender
 from crm_marketing.service_layer import contacts
 from crm_marketing.service_layer.campaigns import CampaignHandlers
 from crm_marketing.service_layer.sending import Sender, SendPolicy
+from crm_platform.mail import SmtpMailer
 from crm_platform.testing.processes import wait_until
 from sqlalchemy import Engine
 

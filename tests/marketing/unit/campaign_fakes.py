@@ -14,7 +14,7 @@ from uuid import UUID
 
 from crm_marketing.domain.campaigns import Campaign, Recipient, RecipientStatus
 from crm_marketing.domain.contacts import Contact
-from crm_marketing.service_layer.sending import Outgoing
+from crm_platform.mail import Outgoing
 from crm_platform.paging import Cursor
 
 

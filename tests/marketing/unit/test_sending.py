@@ -29,14 +29,9 @@ from crm_marketing.service_layer.campaigns import (
     LinkKind,
     TrackingHandlers,
 )
-from crm_marketing.service_layer.sending import (
-    PermanentFailure,
-    Sender,
-    SendPolicy,
-    TemporaryFailure,
-    Unsendable,
-)
+from crm_marketing.service_layer.sending import Sender, SendPolicy
 from crm_platform.errors import NotFound
+from crm_platform.mail import PermanentFailure, TemporaryFailure, Unsendable
 
 from tests.marketing.unit.campaign_fakes import (
     CampaignStore,

@@ -6,6 +6,7 @@ contacts (tests/system run the real one)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from email.utils import make_msgid
 
 import grpc
 import pytest
@@ -22,15 +23,21 @@ from crm_proto.crm.service.v1 import (
     sla_pb2_grpc,
 )
 from crm_service.adapters.calendars import HolidayCalendars
+from crm_service.adapters.survey_links import SignedSurveyLinks
 from crm_service.adapters.unit_of_work import SqlUnitOfWork
 from crm_service.config import MIGRATIONS_DIR, SERVICE_NAME
 from crm_service.domain.cases import Contact, CustomerRecognition, Recognized
-from crm_service.entrypoints import grpc_api, knowledge_api, routing_api, sla_api
+from crm_service.entrypoints import grpc_api, knowledge_api, routing_api, sla_api, surveys_api
+from crm_service.service_layer.care import CareHandlers
 from crm_service.service_layer.cases import CaseHandlers
 from crm_service.service_layer.knowledge import KnowledgeHandlers
+from crm_service.service_layer.outbound import Outbound
 from crm_service.service_layer.routing import RoutingHandlers
 from crm_service.service_layer.sla import AgreementHandlers, SlaTerms
+from crm_service.service_layer.surveys import SurveyHandlers
 from sqlalchemy import Engine
+
+LINKS = SignedSurveyLinks("https://crm.example.com", "integration-test-survey-secret")
 
 
 class KnownContacts(dict[str, Recognized]):
@@ -71,14 +78,22 @@ def target(engine: Engine, customers: KnownContacts) -> Iterator[str]:
     service's default, UTC office hours)."""
     uow = unit_of_work(engine)
     terms = SlaTerms(calendars=HolidayCalendars())
+    outbound = Outbound(make_msgid, LINKS)
     bindings = [
-        grpc_api.binding(CaseHandlers(uow, customers, sla=terms)),
+        grpc_api.binding(CaseHandlers(uow, customers, sla=terms, outbound=outbound)),
+        surveys_api.binding(SurveyHandlers(uow, LINKS)),
+        surveys_api.care_binding(CareHandlers(uow)),
         routing_api.binding(RoutingHandlers(uow)),
         sla_api.binding(AgreementHandlers(uow, terms)),
         knowledge_api.binding(KnowledgeHandlers(uow)),
     ]
     policy = policy_of(
-        grpc_api.SERVICE, routing_api.SERVICE, sla_api.SERVICE, knowledge_api.SERVICE
+        grpc_api.SERVICE,
+        routing_api.SERVICE,
+        sla_api.SERVICE,
+        knowledge_api.SERVICE,
+        surveys_api.SERVICE,
+        surveys_api.CARE,
     )
     with serving(bindings, policy, database=lambda: ping(engine)) as target:
         yield target

@@ -1,14 +1,16 @@
 """Mail to case through a real SMTP listener (aiosmtpd) on PostgreSQL and SQLite: a new mail
-opens a case on the email channel, routed like any; a reply (the reference in the subject, or
-In-Reply-To a mail of the thread) joins it as the customer's, its attachments stored; a mail
-from another address lands in the thread flagged; an attachment over the limit refuses the
-mail (550) and nothing changes."""
+opens a case on the email channel for the customer the contact copy knows, routed like any; a
+reply (the reference in the subject, or In-Reply-To a mail of the thread) joins it as the
+customer's, its attachments stored; a mail from another address lands in the thread flagged;
+an attachment over the limit refuses the mail (550) and nothing changes."""
 
 from __future__ import annotations
 
 import smtplib
 import threading
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import pytest
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from crm_platform.testing.processes import free_port, wait_until
 from crm_service.adapters.orm import case_attachments, cases
 from crm_service.domain.cases import CaseChannel, CaseStatus, CustomerRecognition
+from crm_service.domain.contacts import CustomerContact
 from crm_service.entrypoints.mail_listener import run_listener
 from crm_service.service_layer.cases import CaseHandlers
 from crm_service.service_layer.mail import MailHandlers
@@ -73,6 +76,13 @@ def send(port: int, message: EmailMessage) -> None:
 
 def test_a_mail_opens_a_case_and_replies_join_it(smtp_port: int, engine: Engine) -> None:
     uow = unit_of_work(engine)
+    customer_id = uuid.uuid4()
+    with uow() as writing:  # as the consumer copies it from the customer service's events
+        writing.contacts.put(
+            CustomerContact(customer_id, "Qian Li", "qian@example.cn", "", None, None,
+                            datetime.now(UTC), False, None, 1)
+        )  # fmt: skip
+        writing.commit()
     send(
         smtp_port,
         mail("Qian Li <Qian@Example.cn>", "Sofa arrived scratched", "See the armrest.",
@@ -85,8 +95,8 @@ def test_a_mail_opens_a_case_and_replies_join_it(smtp_port: int, engine: Engine)
     assert (case.channel, case.status, case.contact.email) == (
         CaseChannel.EMAIL, CaseStatus.NEW, "qian@example.cn",
     )  # fmt: skip
-    assert (case.details.subject, case.recognition) == (
-        "Sofa arrived scratched", CustomerRecognition.NEW,
+    assert (case.details.subject, case.recognition, case.customer_id) == (
+        "Sofa arrived scratched", CustomerRecognition.RETURNING, customer_id,
     )  # fmt: skip
     assert [message.body for message in case.messages] == ["See the armrest."]
 

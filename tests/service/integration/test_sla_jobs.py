@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from crm_platform.calendar import CalendarSpec, parse_hours
 from crm_platform.db import build_engine
 from crm_platform.errors import Conflict
 from crm_platform.events import decode
@@ -21,7 +22,6 @@ from crm_service.adapters.calendars import HolidayCalendars
 from crm_service.adapters.orm import sla_clocks
 from crm_service.adapters.unit_of_work import SqlUnitOfWork
 from crm_service.config import MIGRATIONS_DIR
-from crm_service.domain.calendar import CalendarSpec, parse_hours
 from crm_service.domain.cases import Case, CaseDetails, CasePriority, CaseType, Contact
 from crm_service.domain.clocks import ClockKind
 from crm_service.domain.routing import Agent, Team

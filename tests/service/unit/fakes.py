@@ -4,13 +4,24 @@ database) and a customer service that recognizes a table of contacts, or is down
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Self
 from uuid import UUID
 
 from crm_platform.errors import Conflict, Unavailable
 from crm_platform.paging import Cursor
-from crm_service.domain.cases import OPEN, Case, CaseType, Contact, CustomerRecognition, Recognized
+from crm_service.domain.cases import (
+    OPEN,
+    Case,
+    CaseStatus,
+    CaseType,
+    Contact,
+    CustomerRecognition,
+    Recognized,
+)
+from crm_service.domain.contacts import CustomerContact
+from crm_service.domain.outbound import MailStatus, OutboundMail
 from crm_service.domain.routing import Agent, AgentLoad, Team
 from crm_service.domain.sla import Agreement
 from crm_service.domain.values import Actor, ActorKind
@@ -98,13 +109,26 @@ class FakeCases:
                 return self.uow.loaded(case)
         return None
 
-    def customer_of_contact(self, email: str) -> UUID | None:
-        known = [
+    def resolved_before(self, moment: datetime, limit: int) -> list[UUID]:
+        found = [
             case
             for case in self.store.cases.values()
-            if case.contact.email == email and case.customer_id is not None
+            if case.status is CaseStatus.RESOLVED
+            and case.resolved_at is not None
+            and case.resolved_at < moment
         ]
-        return known[-1].customer_id if known else None
+        found.sort(key=lambda case: (case.resolved_at, case.id))
+        return [case.id for case in found[:limit]]
+
+    def latest_open_of(self, customer_id: UUID | None, phone: str) -> Case | None:
+        found = [
+            case
+            for case in self.store.cases.values()
+            if case.is_open
+            and (case.customer_id == customer_id if customer_id else case.contact.phone == phone)
+        ]
+        found.sort(key=lambda case: (case.created_at, case.id))
+        return self.uow.loaded(found[-1]) if found else None
 
     def with_running_clocks(self, after: Cursor | None, limit: int) -> list[Case]:
         rows = [
@@ -202,8 +226,69 @@ class FakeRouting:
         self.store.cursors[skill] = user_id
 
 
+class FakeOutbound:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def add(self, mail: OutboundMail) -> None:
+        self.store.mail[mail.id] = copy.deepcopy(mail)
+
+    def get(self, mail_id: UUID) -> OutboundMail | None:
+        stored = self.store.mail.get(mail_id)
+        return None if stored is None else copy.deepcopy(stored)
+
+    def save(self, mail: OutboundMail) -> None:
+        self.store.mail[mail.id] = copy.deepcopy(mail)
+
+    def due(self, now: datetime, limit: int) -> list[OutboundMail]:
+        rows = [
+            m
+            for m in self.store.mail.values()
+            if m.status is MailStatus.QUEUED and m.next_attempt_at <= now
+        ]
+        return [copy.deepcopy(m) for m in sorted(rows, key=lambda m: m.next_attempt_at)][:limit]
+
+    def claimed_before(self, moment: datetime) -> list[OutboundMail]:
+        return [
+            copy.deepcopy(m)
+            for m in self.store.mail.values()
+            if m.status is MailStatus.SENDING and m.claimed_at is not None and m.claimed_at < moment
+        ]
+
+    def of_case(self, case_id: UUID) -> list[OutboundMail]:
+        return [copy.deepcopy(m) for m in self.store.mail.values() if m.case_id == case_id]
+
+
+class FakeContacts:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def get(self, customer_id: UUID) -> CustomerContact | None:
+        return self.store.contacts.get(customer_id)
+
+    def put(self, contact: CustomerContact) -> None:
+        found = self.store.contacts.get(contact.customer_id)
+        if found is None or found.version < contact.version:
+            self.store.contacts[contact.customer_id] = contact
+
+    def by_email(self, email: str) -> CustomerContact | None:
+        return self._one(lambda c: bool(email) and c.email == email)
+
+    def by_phone(self, phone: str) -> CustomerContact | None:
+        return self._one(lambda c: bool(phone) and c.phone == phone)
+
+    def clear(self) -> None:
+        self.store.contacts.clear()
+
+    def _one(self, matches: Callable[[CustomerContact], bool]) -> CustomerContact | None:
+        found = [c for c in self.store.contacts.values() if matches(c) and not c.merged_into_id]
+        return found[0] if found else None
+
+
 class FakeStore:
     def __init__(self) -> None:
+        self.mail: dict[UUID, OutboundMail] = {}
+        self.contacts: dict[UUID, CustomerContact] = {}
         self.cases: dict[UUID, Case] = {}
         self.teams_by_id: dict[UUID, Team] = {}
         self.agents: dict[str, Agent] = {}
@@ -227,6 +312,8 @@ class FakeUnitOfWork:
         self.teams = FakeTeams(self.store)
         self.routing = FakeRouting(self.store)
         self.agreements = FakeAgreements(self.store)
+        self.outbound = FakeOutbound(self.store)
+        self.contacts = FakeContacts(self.store)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from crm_platform.calendar import CalendarSpec, WorkingCalendar, format_hours, parse_hours
 from crm_platform.errors import ValidationFailed
 from crm_service.adapters.calendars import HolidayCalendars
-from crm_service.domain.calendar import CalendarSpec, WorkingCalendar, format_hours, parse_hours
 
 OFFICE = parse_hours("mon-fri 09:00-12:00,13:00-17:00")
 

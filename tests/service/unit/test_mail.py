@@ -1,22 +1,26 @@
 """Mail to case on fakes: a mail parsed (sender, text, Message-IDs, attachments); a new one
-opens a case on the email channel, recognized as an earlier case's customer; a reply by
-reference or In-Reply-To joins its case and moves it out of waiting; another sender is flagged;
+opens a case on the email channel, recognized by the copy of the customers' contacts (a
+stranger's flagged); a reply by reference or In-Reply-To joins its case and moves it out of
+waiting; another sender is flagged;
 a closed case's reply opens a new case; an attachment over the limit changes nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from email.message import EmailMessage
 
 import pytest
 from crm_platform.errors import ValidationFailed
 from crm_service.adapters.mail_parsing import parse_mail
 from crm_service.domain.cases import CaseChannel, CaseStatus, CustomerRecognition
+from crm_service.domain.contacts import CustomerContact
 from crm_service.service_layer.cases import CaseHandlers
 from crm_service.service_layer.mail import InboundMail, MailHandlers
 
 from tests.service.unit.fakes import (
     AGENT,
     CUSTOMER_ID,
+    NOW,
     Clock,
     FakeCustomers,
     FakeStore,
@@ -36,6 +40,14 @@ def handlers(store: FakeStore) -> MailHandlers:
 
     cases = CaseHandlers(uow, FakeCustomers(), clock=Clock())
     return MailHandlers(uow, cases, attachment_max_bytes=10, clock=Clock())
+
+
+def contact(email: str) -> CustomerContact:
+    return CustomerContact(
+        customer_id=CUSTOMER_ID, name="Qian Li", email=email, phone="+8613800138000",
+        birth_date=None, owner_id=None, customer_since=NOW, blacklisted=False,
+        merged_into_id=None, version=1,
+    )  # fmt: skip
 
 
 def inbound(sender: str, subject: str, body: str, mail_id: str, *replying_to: str) -> InboundMail:
@@ -67,9 +79,10 @@ def test_a_mail_is_parsed_into_what_the_service_layer_takes() -> None:
 def test_a_new_mail_opens_a_case_and_replies_join_it(
     handlers: MailHandlers, store: FakeStore
 ) -> None:
+    store.contacts[CUSTOMER_ID] = contact("qian@example.cn")
     case = handlers.receive(inbound("Qian@Example.cn", "Sofa scratched", "Armrest.", "<m1@x>"))
-    assert (case.channel, case.contact.email, case.recognition) == (
-        CaseChannel.EMAIL, "qian@example.cn", CustomerRecognition.NEW,
+    assert (case.channel, case.contact.email, case.recognition, case.customer_id) == (
+        CaseChannel.EMAIL, "qian@example.cn", CustomerRecognition.RETURNING, CUSTOMER_ID,
     )  # fmt: skip
     stored = store.cases[case.id]
     stored.owner_id, stored.status = AGENT.subject, CaseStatus.WAITING_ON_CUSTOMER
@@ -86,12 +99,30 @@ def test_a_new_mail_opens_a_case_and_replies_join_it(
     assert len(store.cases) == 1
 
 
+def test_a_mail_from_an_address_no_customer_has_opens_a_case_flagged(
+    handlers: MailHandlers, store: FakeStore
+) -> None:
+    case = handlers.receive(inbound("stranger@example.cn", "Hello", "Who sells sofas?", "<s1@x>"))
+    assert (case.recognition, case.customer_id) == (CustomerRecognition.NEW, None)
+    assert [(m.body, m.unknown_sender) for m in store.cases[case.id].messages] == [
+        ("Who sells sofas?", True)
+    ]
+
+
+def test_a_blacklisted_sender_is_recognized_as_such(
+    handlers: MailHandlers, store: FakeStore
+) -> None:
+    store.contacts[CUSTOMER_ID] = replace(contact("qian@example.cn"), blacklisted=True)
+    case = handlers.receive(inbound("qian@example.cn", "Again", "Refund!", "<b1@x>"))
+    assert (case.recognition, case.customer_id) == (CustomerRecognition.BLACKLISTED, CUSTOMER_ID)
+
+
 def test_a_reply_to_a_closed_case_opens_a_new_one_for_the_known_customer(
     handlers: MailHandlers, store: FakeStore
 ) -> None:
     case = handlers.receive(inbound("qian@example.cn", "Sofa", "Armrest.", "<m1@x>"))
-    stored = store.cases[case.id]
-    stored.status, stored.customer_id = CaseStatus.CLOSED, CUSTOMER_ID
+    store.cases[case.id].status = CaseStatus.CLOSED
+    store.contacts[CUSTOMER_ID] = contact("qian@example.cn")  # registered meanwhile
 
     again = handlers.receive(inbound("qian@example.cn", f"Re: [#{case.reference}]", "Hi", "<m2>"))
 

@@ -9,9 +9,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from crm_platform.calendar import CalendarSpec, parse_hours
 from crm_platform.errors import PermissionDenied, ValidationFailed
 from crm_service.domain import cases as events
-from crm_service.domain.calendar import CalendarSpec, parse_hours
 from crm_service.domain.cases import Case, CaseDetails, CasePriority, CaseType, Contact, Recognized
 from crm_service.domain.cases import CustomerRecognition as Recognition
 from crm_service.domain.clocks import ClockKind, ClockState, ClockView

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crm_platform.mail import DEFAULT_SMTP_URL, smtp_url_checked
 from crm_platform.settings import ServiceSettings
 from pydantic import Field, field_validator
 
@@ -16,7 +17,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 class MarketingSettings(ServiceSettings):
     # CRM_SMTP_URL: where campaign e-mail is handed over (smtp://host:port; `make run`'s sink)
-    smtp_url: str = Field(default="smtp://127.0.0.1:2525", validation_alias="CRM_SMTP_URL")
+    smtp_url: str = Field(default=DEFAULT_SMTP_URL, validation_alias="CRM_SMTP_URL")
     # the From of campaign e-mail, and the mailbox of the List-Unsubscribe mailto
     mail_from: str = "Guanxi <marketing@localhost>"
     unsubscribe_mailbox: str = "unsubscribe@localhost"
@@ -34,10 +35,7 @@ class MarketingSettings(ServiceSettings):
     @field_validator("smtp_url")
     @classmethod
     def _smtp(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError("not an SMTP URL such as smtp://127.0.0.1:2525")
-        return value
+        return smtp_url_checked(value)
 
     @field_validator("public_url")
     @classmethod

@@ -4,12 +4,13 @@ Bad values fail at start-up, naming the variable."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from crm_platform.calendar import CalendarSpec, parse_hours
 from crm_platform.errors import ValidationFailed
+from crm_platform.mail import DEFAULT_SMTP_URL, smtp_url_checked
 from crm_platform.settings import ServiceSettings
 from pydantic import Field, field_validator
-
-from crm_service.domain.calendar import CalendarSpec, parse_hours
 
 SERVICE_NAME = "service"
 # services/service/migrations, beside src/ (the image keeps the same layout)
@@ -20,6 +21,9 @@ class SupportSettings(ServiceSettings):
     # CRM_SERVICE_REOPEN_WINDOW_DAYS: a resolved case may be reopened this many days after its
     # resolution; later, the customer opens a new one
     reopen_window_days: int = Field(default=14, ge=0, le=365)
+    # CRM_SERVICE_AUTO_CLOSE_DAYS: a resolved case closes by itself this many days after its
+    # resolution (the sla role); the customer may still reopen it within the reopen window
+    auto_close_days: float = Field(default=7, gt=0, le=365)
     # The default SLA policy, for the cases of customers without an agreement: targets in
     # business minutes of the default working calendar
     sla_first_response_minutes: int = Field(default=240, ge=1, le=525600)
@@ -40,6 +44,32 @@ class SupportSettings(ServiceSettings):
     mail_port: int | None = Field(default=None, ge=1, le=65535)
     mail_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)  # a whole message
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)  # each attachment
+
+    # the sender role: replies and surveys to the cases' contacts, handed over at CRM_SMTP_URL
+    # (marketing's too), from this address (its domain ends the Message-IDs)
+    smtp_url: str = Field(default=DEFAULT_SMTP_URL, validation_alias="CRM_SMTP_URL")
+    mail_from: str = "Guanxi support <support@localhost>"
+    # attempts of one mail before a temporary failure fails it, and the first backoff
+    send_attempts: int = Field(default=5, ge=1)
+    retry_backoff_seconds: float = Field(default=30.0, ge=0)
+
+    # the gateway's address as people reach it: the base of the survey links
+    public_url: str = "http://127.0.0.1:8080"
+    # signs the survey links (CRM_SERVICE_SURVEY_SECRET; a Secret in Kubernetes); unset (a
+    # laptop's `make run`): a fixed development secret, with a warning at start
+    survey_secret: str | None = Field(default=None, min_length=16, repr=False)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str) -> str:
+        return smtp_url_checked(value)
 
     @field_validator("sla_timezone")
     @classmethod

@@ -8,9 +8,9 @@ import threading
 from datetime import timedelta
 from email.utils import make_msgid
 
+from crm_platform.mail import SmtpMailer, domain_of
 from crm_platform.service import Wiring, Worker
 
-from crm_marketing.adapters.smtp_mailer import SmtpMailer
 from crm_marketing.adapters.tracking_links import SignedLinks
 from crm_marketing.adapters.unit_of_work import SqlUnitOfWork
 from crm_marketing.config import MarketingSettings
@@ -37,7 +37,7 @@ def links_of(settings: MarketingSettings) -> SignedLinks:
 def sender_of(
     settings: MarketingSettings, wiring: Wiring[MarketingSettings, SqlUnitOfWork]
 ) -> Sender:
-    domain = settings.mail_from.rsplit("@", 1)[-1].strip("> ") or "localhost"
+    domain = domain_of(settings.mail_from)
     return Sender(
         wiring.unit_of_work,
         SmtpMailer(settings.smtp_url, settings.mail_from),

@@ -14,14 +14,14 @@ When no recipient of a running e-mail campaign is left to send, it completes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Protocol
 from uuid import UUID
 
 from crm_platform.errors import Conflict, DomainError, FailedPrecondition
+from crm_platform.mail import Mailer, Outgoing, PermanentFailure, TemporaryFailure, Unsendable
 
 from crm_marketing.domain.campaigns import Campaign, CampaignState, Recipient
 from crm_marketing.domain.values import Actor, ActorKind
@@ -29,35 +29,6 @@ from crm_marketing.service_layer.campaigns import LinkClaim, LinkKind, Links, re
 from crm_marketing.service_layer.ports import UnitOfWork
 
 SENDER = Actor("marketing-sender", ActorKind.SYSTEM)
-
-
-class TemporaryFailure(Exception):
-    """The message may go through later (an SMTP 4xx answer, the server away)."""
-
-
-class PermanentFailure(Exception):
-    """The message will never go through to this address (an SMTP 5xx answer)."""
-
-
-class Unsendable(Exception):
-    """This message cannot be made (a header the personalization broke): the address is
-    not to blame."""
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    to: str
-    subject: str
-    html_body: str
-    text_body: str
-    message_id: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-class Mailer(Protocol):
-    def send(self, message: Outgoing) -> None:
-        """Raises TemporaryFailure or PermanentFailure."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -211,14 +212,30 @@ class SqlCaseRepository:
         row = self.session.execute(sa.select(cases).where(cases.c.reference == reference)).first()
         return None if row is None else self._loaded_cases([row])[0]
 
-    def customer_of_contact(self, email: str) -> UUID | None:
-        found: UUID | None = self.session.execute(
-            sa.select(cases.c.customer_id)
-            .where(cases.c.contact_email == email, cases.c.customer_id.is_not(None))
-            .order_by(cases.c.created_at.desc())
+    def resolved_before(self, moment: datetime, limit: int) -> builtins.list[UUID]:
+        return list(
+            self.session.execute(
+                sa.select(cases.c.id)
+                .where(
+                    cases.c.status == CaseStatus.RESOLVED.value,
+                    cases.c.resolved_at < sa.literal(moment, cases.c.resolved_at.type),
+                )
+                .order_by(cases.c.resolved_at, cases.c.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+    def latest_open_of(self, customer_id: UUID | None, phone: str) -> Case | None:
+        whose = (
+            cases.c.customer_id == customer_id if customer_id else cases.c.contact_phone == phone
+        )
+        row = self.session.execute(
+            sa.select(cases)
+            .where(whose, cases.c.status.in_([status.value for status in OPEN]))
+            .order_by(cases.c.created_at.desc(), cases.c.id.desc())
             .limit(1)
-        ).scalar()
-        return found
+        ).first()
+        return None if row is None else self._loaded_cases([row])[0]
 
     def find_by_mail(self, mail_ids: builtins.list[str]) -> Case | None:
         """The case a mail with one of these Message-IDs went to."""

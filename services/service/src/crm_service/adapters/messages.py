@@ -13,6 +13,7 @@ from google.protobuf.message import Message
 
 from crm_service.domain import cases
 from crm_service.domain.cases import (
+    CallDirection,
     Case,
     CaseChannel,
     CaseMessage,
@@ -34,6 +35,7 @@ ACTOR_KINDS = EnumCodec(ActorKind, common_pb2.ActorKind)
 ASSIGNMENT_REASONS = EnumCodec(AssignmentReason, cases_pb2.AssignmentReason)
 CLOCK_KINDS = EnumCodec(ClockKind, cases_pb2.SlaClockKind)
 CLOCK_STATES = EnumCodec(ClockState, cases_pb2.SlaClockState)
+CALL_DIRECTIONS = EnumCodec(CallDirection, cases_pb2.CallDirection)
 
 
 def case_to_proto(
@@ -165,6 +167,20 @@ def event_message(event: object, actor: common_pb2.Actor) -> Message:
                 case=case_to_proto(snapshot.case, None),
                 clock_kind=CLOCK_KINDS.to_proto(event.kind),
                 manager_id=event.manager_id,
+                version=event.version,
+                actor=actor,
+            )
+        case cases.CallLogged(case=snapshot, call=call):
+            return events_pb2.CallLogged(
+                call_id=str(call.id),
+                case_id=str(snapshot.case.id),
+                case_reference=snapshot.case.reference,
+                customer_id=_text(snapshot.case.customer_id),
+                phone=call.phone,
+                direction=CALL_DIRECTIONS.to_proto(call.direction),
+                duration_seconds=call.duration_seconds,
+                recording_url=call.recording_url,
+                started_at=timestamp(call.started_at),
                 version=event.version,
                 actor=actor,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from crm_platform.db import UtcDateTime
+from crm_platform.privacy import erasure_table
 
 metadata = sa.MetaData()
 
@@ -205,4 +206,93 @@ routing_cursors = sa.Table(
     sa.Column("skill", sa.String(50), primary_key=True),
     sa.Column("last_user_id", sa.String(100)),
     sa.Column("version", sa.Integer(), nullable=False),
+)
+
+# -- mail the service sends: replies and surveys, queued with the change that caused them -------
+
+outbound_mail = sa.Table(
+    "outbound_mail",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("case_id", sa.Uuid(), sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("mail_id", sa.String(998), nullable=False),  # its Message-ID
+    sa.Column("in_reply_to", sa.String(998), nullable=False),
+    sa.Column("mail_references", sa.JSON(), nullable=False),  # Message-IDs, oldest first
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("claimed_at", UtcDateTime()),
+    sa.Column("sent_at", UtcDateTime()),
+    sa.Column("last_error", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    # the sender's look for what is due, and for claims given up
+    sa.Index("ix_outbound_mail_status_due", "status", "next_attempt_at"),
+    sa.Index("ix_outbound_mail_case", "case_id"),
+)
+
+# -- the customers' contact details, copied from the customer service's events ---------------
+
+customer_contacts = sa.Table(
+    "customer_contacts",
+    metadata,
+    sa.Column("customer_id", sa.Uuid(), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),  # lowercase; "": none
+    sa.Column("phone", sa.String(40), nullable=False),  # E.164; "": none
+    sa.Column("birth_date", sa.Date()),
+    sa.Column("owner_id", sa.String(100)),  # the staff member who owns the record
+    sa.Column("customer_since", UtcDateTime(), nullable=False),
+    sa.Column("blacklisted", sa.Boolean(), nullable=False),
+    sa.Column("merged_into_id", sa.Uuid()),  # set on the loser of a merge
+    sa.Column("version", sa.Integer(), nullable=False),  # the customer's, as last applied
+    # mail and calls recognize their sender
+    sa.Index("ix_customer_contacts_email", "email"),
+    sa.Index("ix_customer_contacts_phone", "phone"),
+)
+
+# the customers whose personal data service has erased (crm_platform.privacy)
+personal_data_erasures = erasure_table(metadata)
+
+# -- satisfaction: one survey per case, made when it is resolved ---------------------------------
+
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("case_id", sa.Uuid(), sa.ForeignKey("cases.id"), nullable=False, unique=True),
+    sa.Column("case_reference", sa.String(20), nullable=False),
+    sa.Column("case_subject", sa.String(200), nullable=False),
+    sa.Column("customer_id", sa.Uuid()),
+    sa.Column("agent_id", sa.String(100)),
+    sa.Column("team_id", sa.Uuid()),
+    sa.Column("score", sa.Integer(), nullable=False),  # 0: not answered yet
+    sa.Column("comment", sa.Text(), nullable=False),
+    sa.Column("answered_at", UtcDateTime()),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    # the results over a period
+    sa.Index("ix_surveys_answered", "answered_at"),
+)
+
+# -- care: a task per customer, occasion and year, for the customer's owner ---------------------
+
+care_tasks = sa.Table(
+    "care_tasks",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), nullable=False),
+    sa.Column("customer_name", sa.String(200), nullable=False),
+    sa.Column("owner_id", sa.String(100)),
+    sa.Column("occasion", sa.String(20), nullable=False),
+    sa.Column("due_on", sa.Date(), nullable=False),
+    sa.Column("year", sa.Integer(), nullable=False),
+    sa.Column("years", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    # never twice for the same customer, occasion and year, however often the job runs
+    sa.UniqueConstraint("customer_id", "occasion", "year", name="uq_care_tasks_occasion_year"),
+    sa.Index("ix_care_tasks_owner_due", "owner_id", "due_on", "id"),
 )

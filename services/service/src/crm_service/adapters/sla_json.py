@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_service.domain.calendar import CalendarSpec, format_hours, parse_hours
+from crm_platform.calendar import CalendarSpec, format_hours, parse_hours
+
 from crm_service.domain.cases import CasePriority, CaseType
 from crm_service.domain.clocks import Pause
 from crm_service.domain.sla import Target

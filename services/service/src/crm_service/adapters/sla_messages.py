@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from crm_platform.calendar import CalendarSpec, format_hours, parse_hours
 from crm_platform.errors import FieldViolation, ValidationFailed
 from crm_platform.parsing import timestamp
 from crm_proto.crm.service.v1 import sla_pb2
 
 from crm_service.adapters.messages import CASE_PRIORITIES, CASE_TYPES
-from crm_service.domain.calendar import CalendarSpec, format_hours, parse_hours
 from crm_service.domain.sla import Agreement, SlaPolicy, Target
 
 

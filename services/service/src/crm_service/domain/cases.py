@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from crm_platform.calendar import CalendarSpec, WorkingCalendar
 from crm_platform.errors import (
     FailedPrecondition,
     FieldViolation,
@@ -26,7 +27,6 @@ from crm_platform.errors import (
     ValidationFailed,
 )
 
-from crm_service.domain.calendar import CalendarSpec, WorkingCalendar
 from crm_service.domain.clocks import (
     ClockKind,
     ClockState,
@@ -177,6 +177,32 @@ class Attachment:
     content_type: str
     size: int
     data: bytes = field(default=b"", repr=False)
+
+
+class CallDirection(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+@dataclass(frozen=True)
+class Call:
+    """A telephone call with the contact, as the telephony system reports it."""
+
+    id: UUID
+    phone: str  # the other party's number
+    direction: CallDirection
+    duration_seconds: int
+    recording_url: str
+    started_at: datetime
+
+    @property
+    def summary(self) -> str:
+        """ "Inbound call from +8613800138000, 3 min 20 s" and the recording, if any."""
+        minutes, seconds = divmod(self.duration_seconds, 60)
+        length = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+        party = "from" if self.direction is CallDirection.INBOUND else "to"
+        text = f"{self.direction.capitalize()} call {party} {self.phone}, {length}"
+        return f"{text} (recording: {self.recording_url})" if self.recording_url else text
 
 
 @dataclass(frozen=True)
@@ -398,6 +424,17 @@ class Case:
         self._move(actor, now, (CaseStatus.RESOLVED,), CaseStatus.CLOSED)
         self.closed_at = now
 
+    def close_unattended(self, actor: Actor, now: datetime, after: timedelta) -> bool:
+        """A case resolved `after` ago or longer closes by itself (the jobs role); whether it
+        did."""
+        if self.status is not CaseStatus.RESOLVED or self.resolved_at is None:
+            return False
+        if now - self.resolved_at < after:
+            return False
+        self._move(actor, now, (CaseStatus.RESOLVED,), CaseStatus.CLOSED, reason="auto-closed")
+        self.closed_at = now
+        return True
+
     def reopen(self, actor: Actor, now: datetime, reason: str, window: timedelta) -> None:
         """The customer (their own case) or its agent, within `window` of the resolution."""
         if not (actor.is_customer or actor.is_agent):
@@ -421,8 +458,17 @@ class Case:
         self._move(actor, now, tuple(REOPENABLE), target, reason=text)
 
     def add_message(
-        self, actor: Actor, now: datetime, *, message_id: UUID, body: str, internal: bool
+        self,
+        actor: Actor,
+        now: datetime,
+        *,
+        message_id: UUID,
+        body: str,
+        internal: bool,
+        mail_id: str = "",
     ) -> CaseMessage:
+        """`mail_id`: the Message-ID the reply goes out under, kept when it is mailed (staff's
+        reply the customer sees, to a contact with an email address)."""
         text = body.strip()
         if not text or len(text) > TEXT_MAX_LENGTH:
             raise ValidationFailed(
@@ -435,7 +481,10 @@ class Case:
         if self.status is CaseStatus.CLOSED:
             raise FailedPrecondition("a closed case takes no messages: reopen it first")
         author = Actor(subject=actor.subject, kind=actor.kind)
-        message = CaseMessage(message_id, author, text, internal, now)
+        mailed = actor.is_agent and not internal and bool(self.contact.email)
+        message = CaseMessage(
+            message_id, author, text, internal, now, mail_id=mail_id if mailed else ""
+        )
         self.messages.append(message)
         if actor.is_agent and not internal and self.first_response_at is None:
             self.first_response_at = now
@@ -461,15 +510,18 @@ class Case:
         body: str,
         mail_id: str,
         attachments: tuple[Attachment, ...] = (),
+        known_customer: bool = True,
     ) -> CaseMessage:
-        """A mail about the case, as the customer's reply: from an address other than the
-        contact's it still lands in the thread, flagged (and leaves the case where it is)."""
+        """A mail about the case, as the customer's reply. From an address other than the
+        contact's, or from one no customer has (`known_customer`), it still lands in the
+        thread, flagged; only the contact's own moves the case out of waiting on them."""
         if self.status is CaseStatus.CLOSED:
             raise FailedPrecondition("a closed case takes no messages: reopen it first")
         text = body.strip()[:TEXT_MAX_LENGTH] or "(no text)"
         known = bool(self.contact.email) and sender.lower() == self.contact.email
         author = Actor(subject=sender.lower(), kind=ActorKind.CUSTOMER)
-        message = CaseMessage(message_id, author, text, False, now, not known, mail_id, attachments)
+        flagged = not (known and known_customer)
+        message = CaseMessage(message_id, author, text, False, now, flagged, mail_id, attachments)
         self.messages.append(message)
         self._changed(now)
         self._events.append(CaseMessageAdded(self.snapshot(), message))
@@ -482,6 +534,20 @@ class Case:
                 )
             )
         return message
+
+    def log_call(self, actor: Actor, now: datetime, *, message_id: UUID, call: Call) -> None:
+        """A call with the contact, kept as an internal note (staff see it; the customer was
+        on the line), by staff or the telephony system."""
+        if not (actor.is_agent or actor.kind in MACHINES):
+            raise PermissionDenied("only service staff and the telephony system log calls")
+        if self.status is CaseStatus.CLOSED:
+            raise FailedPrecondition("a closed case takes no messages: reopen it first")
+        author = Actor(subject=actor.subject, kind=actor.kind)
+        message = CaseMessage(message_id, author, call.summary, True, now)
+        self.messages.append(message)
+        self._changed(now)
+        self._events.append(CaseMessageAdded(self.snapshot(), message))
+        self._events.append(CallLogged(self.snapshot(), call))
 
     # -- rules ----------------------------------------------------------------------------------
 
@@ -592,3 +658,8 @@ class SlaBreached(CaseEvent):
 class CaseEscalated(CaseEvent):
     kind: ClockKind  # the clock whose breach escalated it
     manager_id: str  # "": the owner has no team manager
+
+
+@dataclass(frozen=True)
+class CallLogged(CaseEvent):
+    call: Call

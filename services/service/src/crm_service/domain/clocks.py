@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from crm_service.domain.calendar import CalendarSpec, WorkingCalendar
+from crm_platform.calendar import CalendarSpec, WorkingCalendar
 
 
 class ClockKind(StrEnum):

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from crm_platform.calendar import CalendarSpec
 from crm_platform.errors import FieldViolation, PermissionDenied, ValidationFailed
 
-from crm_service.domain.calendar import CalendarSpec
 from crm_service.domain.cases import CasePriority, CaseType
 from crm_service.domain.clocks import ClockKind
 from crm_service.domain.values import Actor

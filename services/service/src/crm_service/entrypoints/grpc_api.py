@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import grpc
 from crm_platform import parsing
 from crm_platform.grpc_server import ServiceBinding
 from crm_proto.crm.service.v1 import cases_pb2, cases_pb2_grpc
 
 from crm_service.adapters.messages import (
+    CALL_DIRECTIONS,
     CASE_CHANNELS,
     CASE_PRIORITIES,
     CASE_STATUSES,
@@ -17,14 +20,16 @@ from crm_service.adapters.messages import (
 from crm_service.domain.cases import Case, CaseDetails, CasePriority, Contact
 from crm_service.domain.values import Actor
 from crm_service.entrypoints.actors import caller
+from crm_service.service_layer.calls import CallHandlers
 from crm_service.service_layer.cases import CaseHandlers, CaseStep
 
 SERVICE = cases_pb2.DESCRIPTOR.services_by_name["CaseService"]
 
 
 class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
-    def __init__(self, cases: CaseHandlers) -> None:
+    def __init__(self, cases: CaseHandlers, calls: CallHandlers) -> None:
         self.cases = cases
+        self.calls = calls
 
     def OpenCase(
         self, request: cases_pb2.OpenCaseRequest, context: grpc.ServicerContext
@@ -126,6 +131,23 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
         )
         return self._answer(case, actor)
 
+    def LogCall(
+        self, request: cases_pb2.LogCallRequest, context: grpc.ServicerContext
+    ) -> cases_pb2.LogCallResponse:
+        actor = caller()
+        started = request.started_at if request.HasField("started_at") else None
+        logged = self.calls.log(
+            actor,
+            phone=request.phone,
+            direction=CALL_DIRECTIONS.required(request.direction, "direction"),
+            duration_seconds=request.duration_seconds,
+            recording_url=request.recording_url,
+            started_at=None if started is None else started.ToDatetime(tzinfo=UTC),
+        )
+        return cases_pb2.LogCallResponse(
+            call_id=str(logged.call.id), opened=logged.opened, case=self._answer(logged.case, actor)
+        )
+
     def _answer(self, case: Case, actor: Actor) -> cases_pb2.Case:
         return case_to_proto(case, actor, self.cases.clock_views(case))
 
@@ -136,6 +158,9 @@ class CaseServicer(cases_pb2_grpc.CaseServiceServicer):
 
 
 def binding(cases: CaseHandlers) -> ServiceBinding:
+    calls = CallHandlers(cases.uow_factory, cases, cases.clock)
     return ServiceBinding(
-        SERVICE.full_name, CaseServicer(cases), cases_pb2_grpc.add_CaseServiceServicer_to_server
+        SERVICE.full_name,
+        CaseServicer(cases, calls),
+        cases_pb2_grpc.add_CaseServiceServicer_to_server,
     )

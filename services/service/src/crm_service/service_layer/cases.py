@@ -7,6 +7,7 @@ import builtins
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.utils import make_msgid
 from uuid import UUID
 
 from crm_platform import paging
@@ -24,6 +25,7 @@ from crm_service.domain.cases import (
 )
 from crm_service.domain.clocks import ClockView
 from crm_service.domain.values import Actor
+from crm_service.service_layer.outbound import Outbound
 from crm_service.service_layer.ports import CaseFilters, Customers, UnitOfWork
 from crm_service.service_layer.routing import route_in
 from crm_service.service_layer.sla import SlaTerms
@@ -42,12 +44,14 @@ class CaseHandlers:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         reopen_window: timedelta = DEFAULT_REOPEN_WINDOW,
         sla: SlaTerms | None = None,
+        outbound: Outbound | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.customers = customers
         self.clock = clock
         self.reopen_window = reopen_window
         self.sla = sla or SlaTerms()
+        self.outbound = outbound or Outbound(make_msgid)
 
     def open(
         self, actor: Actor, *, details: CaseDetails, channel: CaseChannel | None, contact: Contact
@@ -135,8 +139,11 @@ class CaseHandlers:
     def change(self, actor: Actor, case_id: UUID, expected_version: int, step: CaseStep) -> Case:
         with self.uow_factory() as uow:
             case = _visible(uow, actor, case_id, expected_version)
-            step(case, actor, self.clock())
+            before, now = case.status, self.clock()
+            step(case, actor, now)
             uow.cases.save(case)
+            if case.status is CaseStatus.RESOLVED and before is not CaseStatus.RESOLVED:
+                self.outbound.resolved(uow, case, now)  # the satisfaction survey
             uow.commit()
         return case
 
@@ -157,10 +164,20 @@ class CaseHandlers:
     def add_message(
         self, actor: Actor, case_id: UUID, expected_version: int, *, body: str, internal: bool
     ) -> Case:
-        def add(case: Case, who: Actor, now: datetime) -> None:
-            case.add_message(who, now, message_id=uuid.uuid4(), body=body, internal=internal)
-
-        return self.change(actor, case_id, expected_version, add)
+        with self.uow_factory() as uow:
+            case = _visible(uow, actor, case_id, expected_version)
+            message = case.add_message(
+                actor,
+                self.clock(),
+                message_id=uuid.uuid4(),
+                body=body,
+                internal=internal,
+                mail_id=self.outbound.new_mail_id(),
+            )
+            uow.cases.save(case)
+            self.outbound.reply(uow, case, message)  # a reply the customer sees, by mail
+            uow.commit()
+        return case
 
 
 def _visible(uow: UnitOfWork, actor: Actor, case_id: UUID, expected_version: int = 0) -> Case:

@@ -1,7 +1,9 @@
 """Mail to case: a mail to the support address opens a case (channel email, the sender its
-contact) or, when it answers one (the case's reference in the subject, or a Message-ID of its
-thread in In-Reply-To or References), is added to it as the customer's reply. A mail from
-another address still lands in the thread, flagged. An attachment over the size limit refuses
+contact, recognized by the service's copy of the customers' contacts: the listener has no
+caller whose token could ask the customer service) or, when it answers one (the case's
+reference in the subject, or a Message-ID of its thread in In-Reply-To or References), is
+added to it as the customer's reply. A mail from another address, or from an address no
+customer has, still lands in the thread, flagged. An attachment over the size limit refuses
 the whole mail: nothing changes, and the sender's server reports it."""
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from crm_service.domain.cases import (
     CaseStatus,
     CaseType,
     Contact,
-    CustomerRecognition,
     Recognized,
 )
 from crm_service.domain.values import Actor, ActorKind
+from crm_service.service_layer import contacts
 from crm_service.service_layer.cases import CaseHandlers
 from crm_service.service_layer.ports import UnitOfWork
 
@@ -81,9 +83,10 @@ class MailHandlers:
             )
         contact = Contact(email=mail.sender).checked()
         with self.uow_factory() as uow:
+            recognized = contacts.by_email(uow, contact.email)
             case = _thread_of(uow, mail)
             if case is None or case.status is CaseStatus.CLOSED:
-                case = self._open(uow, mail, contact)
+                case = self._open(uow, mail, contact, recognized)
             case.add_mail(
                 self.clock(),
                 message_id=uuid.uuid4(),
@@ -91,19 +94,15 @@ class MailHandlers:
                 body=mail.body,
                 mail_id=mail.mail_id,
                 attachments=mail.attachments,
+                known_customer=recognized.customer_id is not None,
             )
             uow.cases.save(case)
             uow.commit()
         return case
 
-    def _open(self, uow: UnitOfWork, mail: InboundMail, contact: Contact) -> Case:
-        # recognized as the customer an earlier case of this address was (the listener calls
-        # no other service: it has no caller whose token it could use)
-        customer_id = uow.cases.customer_of_contact(contact.email)
-        recognized = Recognized(
-            CustomerRecognition.NEW if customer_id is None else CustomerRecognition.RETURNING,
-            customer_id,
-        )
+    def _open(
+        self, uow: UnitOfWork, mail: InboundMail, contact: Contact, recognized: Recognized
+    ) -> Case:
         subject = " ".join(REFERENCE.sub("", mail.subject).split())[:SUBJECT_MAX_LENGTH]
         details = CaseDetails(
             type=CaseType.INQUIRY,

@@ -10,14 +10,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
+from crm_platform.calendar import CalendarSpec, WorkingCalendar
 from crm_platform.paging import Cursor
 from crm_platform.ports import Transaction
 
-from crm_service.domain.calendar import CalendarSpec, WorkingCalendar
+from crm_service.domain.care import CareOccasion, CareTask
 from crm_service.domain.cases import Case, CaseStatus, CaseType, Contact, Recognized
+from crm_service.domain.contacts import CustomerContact
 from crm_service.domain.knowledge import Article, Deflection, Feedback, Suggestion
+from crm_service.domain.outbound import OutboundMail
 from crm_service.domain.routing import Agent, AgentLoad, Team
 from crm_service.domain.sla import Agreement
+from crm_service.domain.surveys import Survey
 
 if TYPE_CHECKING:  # visibility.py reads TeamDirectory from here
     from crm_service.service_layer.visibility import Scope
@@ -47,8 +51,12 @@ class CaseRepository(Protocol):
         """The case a mail with one of these Message-IDs went to."""
         ...
 
-    def customer_of_contact(self, email: str) -> UUID | None:
-        """The customer an earlier case of this contact email was recognized as."""
+    def resolved_before(self, moment: datetime, limit: int) -> builtins.list[UUID]:
+        """The ids of cases resolved before `moment` and still resolved, oldest first."""
+        ...
+
+    def latest_open_of(self, customer_id: UUID | None, phone: str) -> Case | None:
+        """The newest open case of the customer (None: of a contact with this phone)."""
         ...
 
     def with_running_clocks(self, after: Cursor | None, limit: int) -> builtins.list[Case]:
@@ -176,6 +184,91 @@ class Routing(Protocol):
     def advance_cursor(self, skill: str, user_id: str) -> None: ...
 
 
+class OutboundMailbox(Protocol):
+    """The mail the service sends, queued with the change that caused it."""
+
+    def add(self, mail: OutboundMail) -> None: ...
+
+    def get(self, mail_id: UUID) -> OutboundMail | None: ...
+
+    def save(self, mail: OutboundMail) -> None: ...
+
+    def due(self, now: datetime, limit: int) -> builtins.list[OutboundMail]:
+        """Queued mail whose time has come, locked for this transaction (skipping what another
+        sender holds), oldest first."""
+        ...
+
+    def claimed_before(self, moment: datetime) -> builtins.list[OutboundMail]:
+        """Mail claimed for sending before `moment` and never settled, locked."""
+        ...
+
+    def of_case(self, case_id: UUID) -> builtins.list[OutboundMail]:
+        """Oldest first."""
+        ...
+
+
+class CustomerContacts(Protocol):
+    """The copy of the customers' contact details (domain/contacts.py)."""
+
+    def get(self, customer_id: UUID) -> CustomerContact | None: ...
+
+    def put(self, contact: CustomerContact) -> None:
+        """Stored unless the copy holds a newer version of the customer already."""
+        ...
+
+    def by_email(self, email: str) -> CustomerContact | None:
+        """The customer (not a merged loser) with this lowercase email."""
+        ...
+
+    def by_phone(self, phone: str) -> CustomerContact | None:
+        """The customer (not a merged loser) with this E.164 phone."""
+        ...
+
+    def celebrating(self, month: int, day: int) -> builtins.list[CustomerContact]:
+        """The customers (not merged losers) born, or customers since, on this day of the
+        year (and on 29 February when `day` is the 28th of a February)."""
+        ...
+
+    def clear(self) -> None: ...
+
+
+class Surveys(Protocol):
+    """One satisfaction survey per case; a stale version on save is a Conflict."""
+
+    def add(self, survey: Survey) -> None: ...
+
+    def get(self, survey_id: UUID) -> Survey | None: ...
+
+    def of_case(self, case_id: UUID) -> Survey | None: ...
+
+    def save(self, survey: Survey) -> None: ...
+
+    def answered_since(self, since: datetime | None) -> builtins.list[Survey]: ...
+
+
+class SurveyLinks(Protocol):
+    """The signed links of the survey mail: unguessable, unchangeable."""
+
+    def url(self, survey_id: UUID) -> str: ...
+
+    def read(self, token: str) -> UUID | None:
+        """The survey a token names; None: no token of ours."""
+        ...
+
+
+class CareTasks(Protocol):
+    def has(self, customer_id: UUID, occasion: CareOccasion, year: int) -> bool: ...
+
+    def add(self, task: CareTask) -> None:
+        """A second task for the same customer, occasion and year, even concurrent, is
+        AlreadyExists."""
+        ...
+
+    def of_owner(self, owner_id: str, after: Cursor | None, limit: int) -> builtins.list[CareTask]:
+        """Newest first (created_at, id)."""
+        ...
+
+
 class UnitOfWork(Transaction, Protocol):
     """One transaction: the cases' changes and their events commit together."""
 
@@ -196,3 +289,15 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def search(self) -> ArticleSearch: ...
+
+    @property
+    def outbound(self) -> OutboundMailbox: ...
+
+    @property
+    def contacts(self) -> CustomerContacts: ...
+
+    @property
+    def surveys(self) -> Surveys: ...
+
+    @property
+    def care(self) -> CareTasks: ...

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from crm_platform import paging
+from crm_platform.calendar import CalendarSpec, WorkingCalendar, parse_hours
 from crm_platform.errors import Conflict, NotFound
 from crm_platform.paging import Cursor, Page
 
-from crm_service.domain.calendar import CalendarSpec, WorkingCalendar, parse_hours
 from crm_service.domain.cases import Case, CaseDetails
 from crm_service.domain.clocks import ClockKind, ClockView, SlaClock
 from crm_service.domain.sla import Agreement, SlaPolicy, Target, agreement_for
