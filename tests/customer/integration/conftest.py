@@ -12,14 +12,14 @@ import pytest
 from crm_customer.config import MIGRATIONS_DIR
 from crm_customer.domain.loyalty import LoyaltyProgram
 from crm_customer.entrypoints import grpc_api, loyalty_api
-from crm_customer.entrypoints.authorization import POLICY
 from crm_customer.service_layer.handlers import CustomerHandlers
 from crm_customer.service_layer.loyalty import LoyaltyHandlers
+from crm_platform.access import policy_of
 from crm_platform.db import build_engine, ping
 from crm_platform.migrations import upgrade
 from crm_platform.testing.grpc_servers import serving
 from crm_platform.testing.tokens import admin_token, authorized_channel
-from crm_proto.crm.customer.v1 import customer_pb2_grpc
+from crm_proto.crm.customer.v1 import customer_pb2, customer_pb2_grpc, loyalty_pb2
 from sqlalchemy import Engine
 
 from tests.customer.integration.support import unit_of_work
@@ -39,7 +39,11 @@ def target(engine: Engine) -> Iterator[str]:
     handlers = CustomerHandlers(unit_of_work(engine), phone_region="US")
     loyalty = LoyaltyHandlers(unit_of_work(engine), LoyaltyProgram())
     bindings = [grpc_api.binding(handlers), loyalty_api.binding(loyalty)]
-    with serving(bindings, POLICY, database=lambda: ping(engine)) as target:
+    policy = policy_of(
+        customer_pb2.DESCRIPTOR.services_by_name["CustomerService"],
+        loyalty_pb2.DESCRIPTOR.services_by_name["LoyaltyService"],
+    )
+    with serving(bindings, policy, database=lambda: ping(engine)) as target:
         yield target
 
 

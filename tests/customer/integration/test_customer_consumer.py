@@ -37,6 +37,8 @@ from crm_proto.crm.customer.v1 import (
 )
 from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
 from crm_proto.crm.sales.v1 import activities_pb2, events_pb2, sales_pb2
+from crm_proto.crm.service.v1 import cases_pb2 as service_cases
+from crm_proto.crm.service.v1 import events_pb2 as service_events
 
 from tests.analytics.integration.harness import EventPublisher
 from tests.customer.integration.support import outbox_events
@@ -365,3 +367,33 @@ def test_an_unsubscription_in_marketing_withdraws_the_email_consent_once_by_the_
         (True, common_pb2.ACTOR_KIND_STAFF, ADMIN_SUBJECT),
         (False, common_pb2.ACTOR_KIND_CUSTOMER, customer.id),
     ]
+
+
+def test_a_call_the_service_logged_is_on_the_timeline_once(
+    stub: customer_pb2_grpc.CustomerServiceStub, publisher: EventPublisher
+) -> None:
+    customer = stub.CreateCustomer(
+        customer_pb2.CreateCustomerRequest(
+            customer=customer_pb2.Customer(name="Li Wei", email="li.wei@example.com")
+        ),
+        timeout=10,
+        wait_for_ready=True,
+    )
+    started = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    call = service_events.CallLogged(
+        call_id=str(uuid.uuid4()), case_id=str(uuid.uuid4()), case_reference="CS-1A2B3C4D",
+        customer_id=customer.id, phone="+8613800138000",
+        direction=service_cases.CALL_DIRECTION_INBOUND, duration_seconds=200,
+        started_at=timestamp(started), version=2,
+        actor=common_pb2.Actor(subject="telephony", kind=common_pb2.ACTOR_KIND_SERVICE),
+    )  # fmt: skip
+    envelope = publisher.publish(call, subject=call.case_id)
+    publisher.publish_envelope(envelope)  # redelivered
+
+    wait_until(lambda: len(timeline(stub, customer.id)) == 1, timeout=WAIT_SECONDS, what="the call")
+    (logged,) = timeline(stub, customer.id)
+    assert (logged.id, logged.channel, logged.summary) == (
+        call.call_id, customer_pb2.INTERACTION_CHANNEL_PHONE,
+        "Inbound call, 3 min 20 s (case CS-1A2B3C4D)",
+    )  # fmt: skip
+    assert logged.occurred_at == call.started_at

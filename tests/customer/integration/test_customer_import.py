@@ -13,11 +13,10 @@ from crm_customer.adapters.bulk import SqlBulkCustomerStore
 from crm_customer.adapters.orm import customers
 from crm_customer.domain.values import Actor, ActorKind, Profile
 from crm_customer.entrypoints.cli import main
-from crm_customer.entrypoints.import_command import read_rows
 from crm_customer.service_layer import commands
 from crm_customer.service_layer.access import Caller
 from crm_customer.service_layer.handlers import CustomerHandlers
-from crm_customer.service_layer.importing import CustomerImporter, ImportReport
+from crm_customer.service_layer.importing import CustomerImporter, ImportReport, read_rows
 from crm_proto.crm.customer.v1 import events_pb2
 from sqlalchemy import Engine
 

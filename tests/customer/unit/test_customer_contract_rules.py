@@ -99,4 +99,11 @@ def test_the_access_options_are_the_table_of_decision_0005() -> None:
         "GetLoyaltyAccount": Allow(roles=READERS, scopes=READ, customers=True),
         "ListLoyaltyEntries": Allow(roles=READERS, scopes=READ, customers=True),
         "RedeemPoints": Allow(roles=LEADS | {"sales_rep"}, scopes=WRITE, customers=True),
+        "StartImport": Allow(roles=LEADS, scopes=WRITE),
+        "GetImport": Allow(roles=LEADS, scopes=WRITE),
+        "GetImportRejections": Allow(roles=LEADS, scopes=WRITE),
+        "ListDuplicatePairs": Allow(roles=LEADS, scopes=READ),
+        "EraseCustomer": Allow(roles={"admin"}),
+        "GetErasure": Allow(roles={"admin"}),
+        "GetPersonalData": Allow(roles={"admin"}, customers=True),
     }

@@ -24,6 +24,7 @@ from crm_marketing.service_layer.campaigns import CampaignHandlers, TrackingHand
 from crm_marketing.service_layer.catalog import CatalogHandlers
 from crm_marketing.service_layer.contacts import ContactQueries
 from crm_marketing.service_layer.forms import FormHandlers
+from crm_platform import privacy
 from crm_platform.db import build_engine, ping
 from crm_platform.errors import Unavailable
 from crm_platform.migrations import upgrade
@@ -67,6 +68,7 @@ def target(engine: Engine) -> Iterator[str]:
             CampaignHandlers(unit_of_work(engine), NoNeighbours(), LINKS),
             TrackingHandlers(unit_of_work(engine), LINKS),
         ),
+        privacy.binding(SERVICE_NAME, unit_of_work(engine), privacy.collect_records),
     ]
     with serving(bindings, POLICY, database=lambda: ping(engine)) as target:
         yield target

@@ -24,6 +24,11 @@ class CustomerSettings(ServiceSettings):
     # CRM_CUSTOMER_DEFAULT_PHONE_REGION: the region (ISO 3166 alpha-2) in which phone numbers
     # without a country code are read
     default_phone_region: str = "US"
+    # CRM_CUSTOMER_IMPORT_LEASE_SECONDS: how long an importer holds an import without writing
+    # a batch before another importer may take it over (one that died mid-file)
+    import_lease_seconds: float = Field(default=60.0, gt=0)
+    # CRM_CUSTOMER_IMPORT_BATCH_SIZE: rows per transaction of an import job
+    import_batch_size: int = Field(default=500, ge=1)
 
     @field_validator("default_phone_region")
     @classmethod

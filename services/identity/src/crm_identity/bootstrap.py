@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from crm_platform import privacy
 from crm_platform.db import build_engine
 from crm_platform.grpc_server import ServiceBinding
 from crm_platform.service import Service, Wiring, unit_of_work_factory
@@ -25,6 +26,7 @@ from crm_identity.config import MIGRATIONS_DIR, SERVICE_NAME, IdentitySettings
 from crm_identity.entrypoints import grpc_api
 from crm_identity.entrypoints.admin_commands import clients_command, keys_command
 from crm_identity.entrypoints.authorization import policy
+from crm_identity.entrypoints.consumer import HANDLERS
 from crm_identity.service_layer.handlers import CLOCK_SKEW, IdentityService, TokenSettings
 from crm_identity.service_layer.ports import PasswordHasher
 
@@ -78,7 +80,10 @@ def _service(wiring: IdentityWiring) -> IdentityService:
 
 def grpc_services(wiring: IdentityWiring) -> list[ServiceBinding]:
     customers = GrpcCustomerDirectory.connect(wiring.settings.grpc_targets["customer"])
-    return [grpc_api.binding(_service(wiring), customers)]
+    return [
+        grpc_api.binding(_service(wiring), customers),
+        privacy.binding(SERVICE_NAME, wiring.unit_of_work, privacy.collect_records),
+    ]
 
 
 def own_keys(wiring: IdentityWiring) -> PublishedKeys:
@@ -112,6 +117,7 @@ SERVICE = Service(
     unit_of_work=SqlUnitOfWork,
     grpc=grpc_services,
     policy=policy(),
+    consumer=HANDLERS,
     keys=own_keys,
     prepare=lambda wiring: prepare(_service(wiring), wiring.settings),
     commands={"clients": with_service(clients_command), "keys": with_service(keys_command)},

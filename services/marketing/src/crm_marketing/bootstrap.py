@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm_platform import privacy
 from crm_platform.grpc_server import ServiceBinding
 from crm_platform.service import Service, Wiring
 
@@ -38,6 +39,7 @@ def grpc_services(wiring: Wiring[MarketingSettings, SqlUnitOfWork]) -> list[Serv
         forms_api.binding(FormHandlers(wiring.unit_of_work)),
         contacts_api.binding(ContactQueries(wiring.unit_of_work)),
         *campaigns_api.bindings(campaigns, tracking),
+        privacy.binding(SERVICE_NAME, wiring.unit_of_work, privacy.collect_records),
     ]
 
 

@@ -33,7 +33,7 @@ from crm_customer.config import SERVICE_NAME
 from crm_customer.domain.events import DomainEvent
 from crm_customer.domain.model import Customer
 from crm_customer.domain.values import Actor
-from crm_customer.service_layer.importing import Candidate, Contact, Encoder
+from crm_customer.service_layer.importing import Candidate, Contact, Encoder, WrittenBatch
 
 CUSTOMER_COLUMNS = tuple(column.name for column in customers.columns)
 OUTBOX_COLUMNS = ("event_id", "event_type", "subject", "payload", "correlation_id", "created_at")
@@ -87,37 +87,53 @@ class RowEncoder:
         )
 
 
+# Records a written batch in its transaction (an import job's progress and rejections).
+Journal = Callable[[Connection, WrittenBatch], None]
+
+
 class SqlBulkCustomerStore:
-    def __init__(self, engine: Engine, *, correlation_id: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        correlation_id: str | None = None,
+        journal: Journal | None = None,
+    ) -> None:
         self.engine = engine
         # One correlation id for every event of the import, unless the caller has one.
         self.correlation_id = correlation_id or context.current_correlation_id()
         self.postgres = engine.dialect.name == "postgresql"
+        self.journal = journal
 
     def encoder(self, actor: Actor) -> Encoder:
         return RowEncoder(actor, source_of(SERVICE_NAME), self.correlation_id, self.postgres)
 
     def write_batch(
-        self, candidates: list[Candidate], check: Callable[[dict[Contact, UUID]], set[UUID]]
+        self,
+        candidates: list[Candidate],
+        check: Callable[[dict[Contact, UUID]], set[UUID]],
+        written: Callable[[int], WrittenBatch],
     ) -> int:
         contacts = [contact for candidate in candidates for contact in candidate.contacts]
+        if not candidates and self.journal is None:
+            return 0
         try:
             with self.engine.begin() as connection:
-                left_out = check(self._holders(connection, contacts))
-                written = [c.encoded for c in candidates if c.customer_id not in left_out]
-                if not written:
-                    return 0
-                if self.postgres:
-                    self._copy(connection, written)
+                left_out = check(self._holders(connection, contacts)) if contacts else set()
+                rows = [c.encoded for c in candidates if c.customer_id not in left_out]
+                if rows and self.postgres:
+                    self._copy(connection, rows)
                     connection.execute(sa.text(f"NOTIFY {OUTBOX_CHANNEL}"))
-                else:
-                    self._insert(connection, written)
+                elif rows:
+                    self._insert(connection, rows)
+                if self.journal is not None:
+                    self.journal(connection, written(len(rows)))
         except (IntegrityError, psycopg.errors.UniqueViolation) as exc:
             raise AlreadyExists(
                 "a customer created during the import took an email or phone of this batch",
                 existing_id="",
             ) from exc
-        return len(written)
+        return len(rows)
 
     def refresh_statistics(self) -> None:
         # Without fresh statistics after a bulk load, PostgreSQL plans as if the tables were

@@ -71,6 +71,14 @@ def to_message(event: events.DomainEvent, actor: common_pb2.Actor) -> Message:
                 version=event.version,
                 actor=actor,
             )
+        case events.CustomerErased():
+            return events_pb2.CustomerErased(
+                customer_id=str(event.customer_id),
+                erasure_id=str(event.erasure_id),
+                erased_at=timestamp(event.erased_at),
+                version=event.version,
+                actor=actor,
+            )
         case PointsChanged(entry=entry):
             return events_pb2.LoyaltyPointsChanged(
                 customer_id=str(entry.customer_id),

@@ -206,3 +206,77 @@ loyalty_entries = sa.Table(
         sqlite_where=sa.text("remaining > 0"),
     ),
 )
+
+# -- imports: uploaded files imported as jobs (migration 0006) ---------------------------------
+
+customer_imports = sa.Table(
+    "customer_imports",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("actor_subject", sa.String(200), nullable=False),
+    sa.Column("actor_kind", sa.String(20), nullable=False),
+    sa.Column("correlation_id", sa.String(200), nullable=False),
+    sa.Column("content", sa.Text(), nullable=False),
+    sa.Column("total", sa.Integer(), nullable=False),
+    sa.Column("done", sa.Integer(), nullable=False),
+    sa.Column("accepted", sa.Integer(), nullable=False),
+    sa.Column("rejected", sa.Integer(), nullable=False),
+    sa.Column("last_line", sa.Integer(), nullable=False),
+    # the importer running it, until its lease ends (then another may take it over)
+    sa.Column("claim", sa.Uuid()),
+    sa.Column("lease_until", UtcDateTime()),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime()),
+    # the importer's queue: the unfinished, oldest first
+    sa.Index(
+        "ix_customer_imports_unfinished",
+        "created_at",
+        postgresql_where=sa.text("status <> 'done'"),
+        sqlite_where=sa.text("status <> 'done'"),
+    ),
+)
+
+customer_import_rejections = sa.Table(
+    "customer_import_rejections",
+    metadata,
+    sa.Column(
+        "import_id",
+        sa.Uuid(),
+        sa.ForeignKey("customer_imports.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("line", sa.Integer(), primary_key=True),
+    sa.Column("reason", sa.Text(), nullable=False),
+)
+
+# -- erasure (privacy, migration 0007) -----------------------------------------------------------
+
+# One per customer erased: who asked, when, and the services it waits for (the registry's list
+# when it began); each service's confirmation beside it.
+erasures = sa.Table(
+    "erasures",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("actor_subject", sa.String(200), nullable=False),
+    sa.Column("actor_kind", sa.String(20), nullable=False),
+    sa.Column("services", sa.JSON(), nullable=False),
+    sa.UniqueConstraint("customer_id", name="uq_erasures_customer"),
+)
+
+erasure_confirmations = sa.Table(
+    "erasure_confirmations",
+    metadata,
+    sa.Column(
+        "erasure_id",
+        sa.Uuid(),
+        sa.ForeignKey("erasures.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("service", sa.String(100), primary_key=True),
+    sa.Column("confirmed_at", UtcDateTime(), nullable=False),
+)

@@ -25,6 +25,7 @@ from crm_customer.adapters.orm import (
     customer_consents,
     customer_tags,
     customers,
+    erasures,
     idempotency_keys,
     interactions,
 )
@@ -151,7 +152,10 @@ class SqlCustomerRepository:
 
     def duplicate_candidates(self, customer: Customer, limit: int) -> list[Customer]:
         live = sa.select(customers).where(
-            customers.c.merged_into_id.is_(None), customers.c.id != customer.id
+            customers.c.merged_into_id.is_(None),
+            customers.c.id != customer.id,
+            # an erased record is nobody's duplicate any more (its name is the erasure marker)
+            customers.c.id.not_in(sa.select(erasures.c.customer_id)),
         )
         newest = (customers.c.created_at.desc(), customers.c.id.desc())
         lookups = [

@@ -8,21 +8,35 @@ A candidate is scored 0 to 100 against the record under review:
 - the city, 15 %: the same city.
 Parties of another kind (a person against an organization) are never candidates. The reasons
 say which parts counted, for the reviewer; merging is the merge the record already has.
+
+Across the company (`duplicate_pairs`), only records that share a block are scored: the same
+name words (in any order), the same email local part, or the same phone ending. A pair that
+reaches the default score shares one of them unless its names and emails are both only
+alike; those the review of one record still finds.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
 
 from rapidfuzz import fuzz
 
 from crm_customer.domain.model import Customer
+from crm_customer.domain.values import Profile
 
 NAME_WEIGHT, CONTACT_WEIGHT, CITY_WEIGHT = 0.60, 0.25, 0.15
 DEFAULT_MIN_SCORE = 75
 PHONE_TAIL = 8  # digits: a number with or without its country code
 _NOT_WORD = re.compile(r"[^\w]+")
+# Records of one block scored against each other, the oldest first: a name shared by
+# thousands is no evidence, and would make the review quadratic.
+MAX_BLOCK = 300
+MIN_LOCAL_PART = 3  # "li@" is too short to tell anyone apart
 
 
 @dataclass(frozen=True)
@@ -47,8 +61,74 @@ def possible_duplicates(
     return sorted(found, key=lambda match: (-match.score, str(match.customer.id)))
 
 
+@dataclass(frozen=True)
+class Party:
+    """A live record as the company-wide review reads it."""
+
+    id: UUID
+    created_at: datetime
+    profile: Profile
+
+
+@dataclass(frozen=True)
+class PossiblePair:
+    first: UUID  # the older record: the one a merge keeps
+    second: UUID
+    score: int
+    reasons: tuple[str, ...]
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return (-self.score, str(self.first), str(self.second))
+
+
+def duplicate_pairs(
+    parties: Iterable[Party], *, min_score: int = DEFAULT_MIN_SCORE
+) -> list[PossiblePair]:
+    """Every pair of `parties` scoring `min_score` or more that shares a block, strongest first."""
+    blocks: dict[tuple[str, str, str], list[Party]] = defaultdict(list)
+    for party in sorted(parties, key=lambda p: (p.created_at, str(p.id))):
+        for key in _blocks(party.profile):
+            block = blocks[key]
+            if len(block) < MAX_BLOCK:
+                block.append(party)
+    seen: set[tuple[UUID, UUID]] = set()
+    found: list[PossiblePair] = []
+    for block in blocks.values():
+        for index, older in enumerate(block):
+            for newer in block[index + 1 :]:
+                if (older.id, newer.id) in seen:
+                    continue
+                seen.add((older.id, newer.id))
+                match = _scored(older.profile, newer.profile)
+                if match.score >= min_score:
+                    found.append(PossiblePair(older.id, newer.id, match.score, match.reasons))
+    return sorted(found, key=lambda pair: pair.sort_key)
+
+
+def _blocks(profile: Profile) -> list[tuple[str, str, str]]:
+    kind = profile.kind.value
+    keys = [(kind, "name", " ".join(sorted(_words(profile.name).split())))]
+    local = _local_part(profile.email) if profile.email else ""
+    if len(local) >= MIN_LOCAL_PART:
+        keys.append((kind, "email", local))
+    if tail := _tail(profile.phone):
+        keys.append((kind, "phone", tail))
+    return keys
+
+
+@dataclass(frozen=True)
+class _Match:
+    score: int
+    reasons: tuple[str, ...]
+
+
 def _score(record: Customer, candidate: Customer) -> PossibleDuplicate:
-    mine, theirs = record.profile, candidate.profile
+    match = _scored(record.profile, candidate.profile)
+    return PossibleDuplicate(candidate, match.score, match.reasons)
+
+
+def _scored(mine: Profile, theirs: Profile) -> _Match:
     name = fuzz.token_sort_ratio(_words(mine.name), _words(theirs.name))
     email = _local_part_alike(mine.email, theirs.email)
     phone = 100.0 if _tail(mine.phone) and _tail(mine.phone) == _tail(theirs.phone) else 0.0
@@ -61,7 +141,7 @@ def _score(record: Customer, candidate: Customer) -> PossibleDuplicate:
         reasons.append("phone ends alike")
     if same_city:
         reasons.append("same city")
-    return PossibleDuplicate(candidate, round(score), tuple(reasons))
+    return _Match(round(score), tuple(reasons))
 
 
 def _words(text: str) -> str:

@@ -9,6 +9,7 @@ events are written to the outbox.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from crm_customer.domain.loyalty import PointsChanged
@@ -79,6 +80,17 @@ class InteractionLogged:
         return self.interaction.customer_id
 
 
+@dataclass(frozen=True)
+class CustomerErased:
+    """The customer's personal data is erased here; every service that keeps some erases its
+    copies and confirms (crm_customer.domain.erasure)."""
+
+    customer_id: UUID
+    erasure_id: UUID
+    erased_at: datetime
+    version: int  # the customer's, after the erasure
+
+
 DomainEvent = (
     CustomerRegistered
     | CustomerUpdated
@@ -87,5 +99,6 @@ DomainEvent = (
     | CustomerUnblacklisted
     | ConsentChanged
     | InteractionLogged
+    | CustomerErased
     | PointsChanged  # a loyalty account's, crm_customer.domain.loyalty
 )

@@ -192,6 +192,15 @@ class LoyaltyAccount:
         self._drop_empty_lots()
         return self._entry(EntryKind.EXPIRED, entry_id, None, -points, now)
 
+    def forfeit(self, *, entry_id: UUID, now: datetime) -> LedgerEntry | None:
+        """Every open point expires now (the customer's erasure ends the account); None when
+        none is left."""
+        points = sum(lot.remaining for lot in self.lots)
+        if points == 0:
+            return None
+        self.lots = []
+        return self._entry(EntryKind.EXPIRED, entry_id, None, -points, now)
+
     def _lot(
         self, kind: EntryKind, entry_id: UUID, order_id: UUID | None, points: int,
         expires_at: datetime, now: datetime,

@@ -2,11 +2,13 @@
 
 The customer service follows what sales does with a customer:
 - every activity logged as done (a call, a meeting, an email, a task) goes on the customer's
-  timeline, keyed by the activity's id;
+  timeline, keyed by the activity's id, and so does every call the service service logs on a
+  case (CallLogged, keyed by the call's id);
 - a paid order earns loyalty points, a cancelled one takes back what it earned and gives back
   what was redeemed for it, each keyed by the order;
 and what marketing hears from a customer: an unsubscription through a campaign message
-withdraws their e-mail consent (a ConsentChanged whose actor is the customer).
+withdraws their e-mail consent (a ConsentChanged whose actor is the customer); and each
+service's confirmation that it erased a customer's personal data (PersonalDataErased).
 The chassis's inbox drops a redelivered event; the keys make a second event of the same fact
 change nothing either.
 """
@@ -15,17 +17,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import cast
 from uuid import UUID
 
 from crm_platform import enums
 from crm_platform.consumer import EventHandlers
 from crm_platform.events import Event
 from crm_proto.crm.marketing.v1 import events_pb2 as marketing_events
+from crm_proto.crm.privacy.v1 import events_pb2 as privacy_events
 from crm_proto.crm.sales.v1 import activities_pb2, events_pb2
+from crm_proto.crm.service.v1 import cases_pb2
+from crm_proto.crm.service.v1 import events_pb2 as service_events
 
 from crm_customer.adapters.messages import actor_from_proto
 from crm_customer.config import SERVICE_NAME, loyalty_program
 from crm_customer.domain.values import InteractionChannel
+from crm_customer.service_layer.erasure import ErasureUnitOfWork, personal_data_erased
 from crm_customer.service_layer.handlers import unsubscribed
 from crm_customer.service_layer.loyalty import order_cancelled, order_paid
 from crm_customer.service_layer.ports import UnitOfWork
@@ -92,10 +99,48 @@ def _unsubscribed(
     unsubscribed(uow, UUID(message.customer_id), now=event.time)
 
 
+def _call_logged(uow: UnitOfWork, message: service_events.CallLogged, event: Event) -> None:
+    if not message.customer_id:
+        return  # a caller no customer has the number of: no timeline to show it on
+    direction = enums.key(cases_pb2.CallDirection.DESCRIPTOR, message.direction) or "phone"
+    minutes, seconds = divmod(message.duration_seconds, 60)
+    record_activity(
+        uow,
+        LoggedActivity(
+            activity_id=UUID(message.call_id),
+            customer_id=UUID(message.customer_id),
+            channel=InteractionChannel.PHONE,
+            summary=f"{direction.capitalize()} call, {minutes} min {seconds} s "
+            f"(case {message.case_reference})",
+            done_at=message.started_at.ToDatetime(tzinfo=UTC),
+            actor=actor_from_proto(message.actor),
+        ),
+        now=datetime.now(UTC),
+    )
+
+
 HANDLERS.on(events_pb2.ActivityCompleted, _activity_completed)
+HANDLERS.on(service_events.CallLogged, _call_logged)
 HANDLERS.on(events_pb2.OrderPaid, _order_paid)
 HANDLERS.on(events_pb2.OrderCancelled, _order_cancelled)
 HANDLERS.on(marketing_events.ContactUnsubscribed, _unsubscribed)
+
+
+def _personal_data_erased(
+    uow: UnitOfWork, message: privacy_events.PersonalDataErased, event: Event
+) -> None:
+    personal_data_erased(
+        cast(ErasureUnitOfWork, uow),  # the service's unit of work keeps the erasures
+        customer_id=UUID(message.customer_id),
+        erasure_id=UUID(message.erasure_id),
+        service=message.service,
+        at=message.erased_at.ToDatetime(tzinfo=UTC)
+        if message.HasField("erased_at")
+        else event.time,
+    )
+
+
+HANDLERS.on(privacy_events.PersonalDataErased, _personal_data_erased)
 
 
 def summary_of(message: events_pb2.ActivityCompleted) -> str:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
 import json
 import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
 
 from crm_platform import db
 from rich.console import Console
@@ -26,7 +23,8 @@ from crm_customer.service_layer.importing import (
     DEFAULT_BATCH_SIZE,
     CustomerImporter,
     ImportReport,
-    SourceRow,
+    UnreadableFile,
+    read_rows,
 )
 
 log = logging.getLogger(__name__)
@@ -43,10 +41,6 @@ are reported with their line numbers. Exit status: 0 when every row was imported
 were rejected, 2 when the file cannot be read.
 """
 SHOWN_REJECTIONS = 50
-
-
-class UnreadableFile(ValueError):
-    pass
 
 
 def import_command(settings: CustomerSettings, argv: list[str]) -> int:
@@ -116,50 +110,6 @@ def import_command(settings: CustomerSettings, argv: list[str]) -> int:
     elapsed = time.monotonic() - started
     _print_report(report, elapsed, args.rejections)
     return 1 if report.rejected else 0
-
-
-def read_rows(stream: TextIO, suffix: str) -> Iterator[SourceRow]:
-    if suffix == ".csv":
-        return _csv_rows(stream)
-    if suffix in (".jsonl", ".ndjson"):
-        return _jsonl_rows(stream)
-    raise UnreadableFile("give a .csv or a .jsonl file")
-
-
-def _csv_rows(stream: TextIO) -> Iterator[SourceRow]:
-    reader = csv.reader(stream)
-    header = next(reader, None)
-    if header is None:
-        return
-    names = [name.strip().lower() for name in header]
-    unknown = sorted(set(names) - set(COLUMNS))
-    if unknown:
-        raise UnreadableFile(
-            f"unknown column {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}"
-        )
-    for record in reader:
-        if not any(record):
-            continue  # a blank line
-        line = reader.line_num
-        if len(record) != len(names):
-            yield SourceRow(line, {}, f"{len(record)} fields, not {len(names)}")
-            continue
-        yield SourceRow(line, dict(zip(names, record, strict=True)))
-
-
-def _jsonl_rows(stream: TextIO) -> Iterator[SourceRow]:
-    for line_number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            fields = json.loads(line)
-        except ValueError:
-            yield SourceRow(line_number, {}, "is not JSON")
-            continue
-        if not isinstance(fields, dict):
-            yield SourceRow(line_number, {}, "is not a JSON object")
-            continue
-        yield SourceRow(line_number, fields)
 
 
 def _print_report(report: ImportReport, elapsed: float, rejections_path: Path | None) -> None:

@@ -6,11 +6,17 @@ one transaction together with its events (the outbox). A row is rejected, with i
 and the reason, when its fields are invalid or when its email or phone already belongs to a
 live customer: one stored before the import, or one from an earlier row of the same file. A
 rejected row writes nothing; the rows around it are imported.
+
+The same code imports a file from the command line (`crm-customer import`) and an uploaded
+file as a job of the importer role; a job's store also records each batch's progress and
+rejections in the batch's transaction (domain/imports.py).
 """
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -18,11 +24,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TextIO
 from uuid import UUID, uuid4
 
 from crm_platform.errors import AlreadyExists, FieldViolation, ValidationFailed
 
+from crm_customer.domain.imports import BatchOutcome
 from crm_customer.domain.model import Customer
 from crm_customer.domain.values import AcquisitionSource, Actor, Gender, PartyKind, Profile
 
@@ -99,6 +106,14 @@ class PreparedBatch:
     rejections: list[Rejection]
 
 
+@dataclass(frozen=True)
+class WrittenBatch:
+    """A batch as its transaction commits it: the progress it makes and what it rejected."""
+
+    outcome: BatchOutcome
+    rejections: list[Rejection]
+
+
 # Turns a registered customer (its CustomerRegistered event pending) into the store's rows.
 # It runs in worker processes, so it must be picklable (a module-level class or function).
 Encoder = Callable[[Customer], Any]
@@ -110,13 +125,17 @@ class BulkCustomerStore(Protocol):
     def encoder(self, actor: Actor) -> Encoder: ...
 
     def write_batch(
-        self, candidates: list[Candidate], check: Callable[[dict[Contact, UUID]], set[UUID]]
+        self,
+        candidates: list[Candidate],
+        check: Callable[[dict[Contact, UUID]], set[UUID]],
+        written: Callable[[int], WrittenBatch],
     ) -> int:
         """In one transaction: look up the live customers holding any of the candidates'
         contacts, pass them to `check` (which returns the ids of the candidates to leave out),
         write the others with their events, and commit; returns how many were written. Raises
         AlreadyExists when a concurrent transaction took a contact after the look-up (nothing
-        of the batch is written then)."""
+        of the batch is written then). A store that keeps a job's progress records
+        `written(count)` in the same transaction."""
         ...
 
     def refresh_statistics(self) -> None:
@@ -185,10 +204,10 @@ class CustomerImporter:
 
     def run(self, rows: Iterable[SourceRow]) -> ImportReport:
         report = ImportReport()
-        for batch_size, prepared in self._prepared(rows):
+        for batch_size, last_line, prepared in self._prepared(rows):
             report.read += batch_size
             report.rejected.extend(prepared.rejections)
-            self._write(prepared, report)
+            self._write(prepared, report, batch_size, last_line)
             if self.on_batch is not None:
                 self.on_batch(report)
         if report.imported:
@@ -196,7 +215,8 @@ class CustomerImporter:
         report.rejected.sort(key=lambda r: r.line)
         return report
 
-    def _prepared(self, rows: Iterable[SourceRow]) -> Iterator[tuple[int, PreparedBatch]]:
+    def _prepared(self, rows: Iterable[SourceRow]) -> Iterator[tuple[int, int, PreparedBatch]]:
+        """(rows in the batch, the line of its last row, the batch prepared), in file order."""
         prepare = functools.partial(
             prepare_batch, phone_region=self.phone_region, encode=self.store.encoder(self.actor)
         )
@@ -204,24 +224,29 @@ class CustomerImporter:
         batches = iter(lambda: list(islice(iterator, self.batch_size)), [])
         if self.workers <= 0:
             for batch in batches:
-                yield len(batch), prepare(batch, now=self.clock())
+                yield len(batch), batch[-1].line, prepare(batch, now=self.clock())
             return
         with ProcessPoolExecutor(self.workers) as pool:
-            pending: deque[tuple[int, Future[PreparedBatch]]] = deque()
+            pending: deque[tuple[int, int, Future[PreparedBatch]]] = deque()
             for batch in batches:
-                pending.append((len(batch), pool.submit(prepare, batch, now=self.clock())))
+                future = pool.submit(prepare, batch, now=self.clock())
+                pending.append((len(batch), batch[-1].line, future))
                 if len(pending) > self.workers:  # a bounded read-ahead
-                    size, future = pending.popleft()
-                    yield size, future.result()
+                    size, last_line, future = pending.popleft()
+                    yield size, last_line, future.result()
             while pending:
-                size, future = pending.popleft()
-                yield size, future.result()
+                size, last_line, future = pending.popleft()
+                yield size, last_line, future.result()
 
-    def _write(self, prepared: PreparedBatch, report: ImportReport) -> None:
+    def _write(
+        self, prepared: PreparedBatch, report: ImportReport, rows: int, last_line: int
+    ) -> None:
         candidates = prepared.candidates
-        if not candidates:
-            return
         batch_rejections: list[Rejection] = []
+
+        def written(count: int) -> WrittenBatch:
+            rejections = [*prepared.rejections, *batch_rejections]
+            return WrittenBatch(BatchOutcome(rows, last_line, count, len(rejections)), rejections)
 
         def check(holders: dict[Contact, UUID]) -> set[UUID]:
             batch_rejections.clear()
@@ -242,16 +267,91 @@ class CustomerImporter:
 
         for attempt in range(1, MAX_BATCH_ATTEMPTS + 1):
             try:
-                written = self.store.write_batch(candidates, check)
+                count = self.store.write_batch(candidates, check, written)
             except AlreadyExists:
                 # A concurrent create took a contact between the look-up and the write: the
                 # batch was rolled back; look again.
                 if attempt == MAX_BATCH_ATTEMPTS:
                     raise
                 continue
-            report.imported += written
+            report.imported += count
             report.rejected.extend(batch_rejections)
             return
+
+
+# -- reading files ---------------------------------------------------------------------------
+
+
+class UnreadableFile(ValueError):
+    pass
+
+
+def read_rows(stream: TextIO, suffix: str) -> Iterator[SourceRow]:
+    if suffix == ".csv":
+        return csv_rows(stream)
+    if suffix in (".jsonl", ".ndjson"):
+        return _jsonl_rows(stream)
+    raise UnreadableFile("give a .csv or a .jsonl file")
+
+
+def csv_header_problem(header: list[str]) -> str | None:
+    """Why a header row does not name customer columns; None when it does."""
+    names = [name.strip().lower() for name in header]
+    unknown = sorted(set(names) - set(COLUMNS))
+    if unknown:
+        return f"unknown column {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}"
+    return None
+
+
+def csv_rows(stream: TextIO) -> Iterator[SourceRow]:
+    """The records of a CSV file after its header row; UnreadableFile for a header naming a
+    column that is not a customer field."""
+    reader = csv.reader(stream)
+    header = next(reader, None)
+    if header is None:
+        return
+    problem = csv_header_problem(header)
+    if problem:
+        raise UnreadableFile(problem)
+    names = [name.strip().lower() for name in header]
+    for record in reader:
+        if not any(record):
+            continue  # a blank line
+        line = reader.line_num
+        if len(record) != len(names):
+            yield SourceRow(line, {}, f"{len(record)} fields, not {len(names)}")
+            continue
+        yield SourceRow(line, dict(zip(names, record, strict=True)))
+
+
+def _jsonl_rows(stream: TextIO) -> Iterator[SourceRow]:
+    for line_number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            fields = json.loads(line)
+        except ValueError:
+            yield SourceRow(line_number, {}, "is not JSON")
+            continue
+        if not isinstance(fields, dict):
+            yield SourceRow(line_number, {}, "is not a JSON object")
+            continue
+        yield SourceRow(line_number, fields)
+
+
+def rejected_rows_csv(content: str, rejections: Iterable[Rejection]) -> str:
+    """The rejected rows of a CSV file as CSV: line, reason, then the row as it was sent."""
+    reasons = {rejection.line: rejection.reason for rejection in rejections}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    reader = csv.reader(io.StringIO(content))
+    header = next(reader, [])
+    writer.writerow(["line", "reason", *header])
+    for record in reader:
+        reason = reasons.pop(reader.line_num, None)
+        if reason is not None:
+            writer.writerow([reader.line_num, reason, *record])
+    return out.getvalue()
 
 
 def contacts_of(customer: Customer) -> list[Contact]:

@@ -10,6 +10,8 @@ from uuid import UUID
 from crm_platform.paging import Cursor
 from crm_platform.ports import Transaction
 
+from crm_customer.domain.duplicates import Party
+from crm_customer.domain.imports import CustomerImport
 from crm_customer.domain.loyalty import LedgerEntry, LoyaltyAccount
 from crm_customer.domain.model import Customer
 from crm_customer.domain.values import AcquisitionSource, Interaction
@@ -101,6 +103,39 @@ class LoyaltyRepository(Protocol):
         ...
 
 
+class ImportRepository(Protocol):
+    """Uploaded files and their jobs' progress."""
+
+    def add(self, job: CustomerImport, content: str) -> None: ...
+
+    def get(self, import_id: UUID) -> CustomerImport | None: ...
+
+    def content(self, import_id: UUID) -> str: ...
+
+    def rejections(self, import_id: UUID) -> list[tuple[int, str]]:
+        """(line, reason) of every row rejected so far, in file order."""
+        ...
+
+    def claim_next(self, claim: UUID, *, now: datetime, lease_until: datetime) -> UUID | None:
+        """Take the oldest unfinished import nobody holds (never claimed, or its lease ended)
+        for `claim` until `lease_until`; None when there is none."""
+        ...
+
+    def save(self, job: CustomerImport, claim: UUID) -> None:
+        """Write its state; LeaseLost when `claim` no longer holds it."""
+        ...
+
+    def release(self, import_id: UUID, claim: UUID) -> None:
+        """End `claim`'s lease now, so that another importer may go on with it at once."""
+        ...
+
+
+class Parties(Protocol):
+    def live(self) -> list[Party]:
+        """Every live record's profile, for the company-wide duplicate review."""
+        ...
+
+
 class UnitOfWork(Transaction, Protocol):
     """One transaction: the repositories' changes and their records' events commit together
     (by the request's principal)."""
@@ -116,3 +151,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def loyalty(self) -> LoyaltyRepository: ...
+
+    @property
+    def imports(self) -> ImportRepository: ...
+
+    @property
+    def parties(self) -> Parties: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from crm_platform.db import UtcDateTime
+from crm_platform.privacy import erasure_table
 
 metadata = sa.MetaData()
 
@@ -75,3 +76,6 @@ signing_keys = sa.Table(
     sa.Column("retired_at", UtcDateTime()),
     sa.Column("published_until", UtcDateTime()),
 )
+
+# the customers whose personal data identity has erased (crm_platform.privacy)
+personal_data_erasures = erasure_table(metadata)

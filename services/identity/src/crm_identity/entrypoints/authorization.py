@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from crm_platform.access import policy_of
 from crm_platform.auth import Policy
+from crm_platform.privacy import PERSONAL_DATA
 
 from crm_identity.entrypoints.grpc_api import SERVICE
 
 
 def policy() -> Policy:
-    return policy_of(SERVICE)
+    return policy_of(SERVICE, PERSONAL_DATA)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from crm_platform.db import UtcDateTime
+from crm_platform.privacy import erasure_table
 
 metadata = sa.MetaData()
 
@@ -132,3 +133,6 @@ invalid_addresses = sa.Table(
     sa.Column("customer_id", sa.Uuid(), nullable=False),
     sa.Column("marked_at", UtcDateTime(), nullable=False),
 )
+
+# the customers whose personal data marketing has erased (crm_platform.privacy)
+personal_data_erasures = erasure_table(metadata)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from crm_platform.privacy import SqlErasureLog, SqlPersonalRecords
 from crm_platform.uow import UnitOfWork
 from crm_proto.crm.common.v1 import common_pb2
 from google.protobuf.message import Message
@@ -22,6 +23,8 @@ from crm_marketing.adapters.catalog_repository import (
 from crm_marketing.adapters.contacts_repository import SqlContactRepository
 from crm_marketing.adapters.event_mapping import to_message
 from crm_marketing.adapters.forms_repository import SqlFormRepository, SqlSubmissionRepository
+from crm_marketing.adapters.orm import personal_data_erasures
+from crm_marketing.adapters.privacy_repository import personal_records
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -34,6 +37,8 @@ class SqlUnitOfWork(UnitOfWork):
     campaigns: SqlCampaignRepository
     recipients: SqlRecipientRepository
     invalid_addresses: SqlInvalidAddresses
+    erasures: SqlErasureLog
+    personal_data: SqlPersonalRecords
 
     def __enter__(self) -> Self:
         super().__enter__()
@@ -46,6 +51,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.campaigns = SqlCampaignRepository(self.session, self.track)
         self.recipients = SqlRecipientRepository(self.session, self.track)
         self.invalid_addresses = SqlInvalidAddresses(self.session)
+        self.erasures = SqlErasureLog(self.session, personal_data_erasures)
+        self.personal_data = personal_records(self.session)
         return self
 
     def outbox_message(self, event: Any, actor: common_pb2.Actor) -> tuple[Message, str]:

@@ -5,6 +5,7 @@ reads too. The domain then checks who may change what."""
 from __future__ import annotations
 
 from crm_platform.access import policy_of
+from crm_platform.privacy import PERSONAL_DATA
 from crm_proto.crm.marketing.v1 import (
     campaigns_pb2,
     catalog_pb2,
@@ -20,4 +21,5 @@ POLICY = policy_of(
     contacts_pb2.DESCRIPTOR.services_by_name["ContactService"],
     campaigns_pb2.DESCRIPTOR.services_by_name["CampaignService"],
     campaigns_pb2.DESCRIPTOR.services_by_name["TrackingService"],
+    PERSONAL_DATA,
 )

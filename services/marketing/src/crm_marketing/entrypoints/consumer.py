@@ -14,6 +14,7 @@ from uuid import UUID
 from crm_platform import enums
 from crm_platform.consumer import EventHandlers
 from crm_platform.events import Event
+from crm_platform.privacy import anonymize_records, on_customer_erased
 from crm_proto.crm.customer.v1 import customer_pb2
 from crm_proto.crm.customer.v1 import events_pb2 as customer_events
 
@@ -90,3 +91,5 @@ HANDLERS.on(customer_events.CustomerMerged, _merged)
 HANDLERS.on(customer_events.CustomerBlacklisted, _blacklisted)
 HANDLERS.on(customer_events.CustomerUnblacklisted, _unblacklisted)
 HANDLERS.on(customer_events.ConsentChanged, _consent_changed)
+# the customer's erasure: the contact copy's names and addresses, the messages sent to them
+on_customer_erased(HANDLERS, SERVICE_NAME, anonymize_records)
