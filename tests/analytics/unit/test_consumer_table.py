@@ -18,6 +18,7 @@ def test_every_customer_and_order_fact_event_has_a_handler() -> None:
         "crm.customer.v1.CustomerMerged",
         "crm.customer.v1.CustomerBlacklisted",
         "crm.customer.v1.CustomerUnblacklisted",
+        "crm.customer.v1.CustomerErased",
         "crm.customer.v1.ConsentChanged",
         "crm.customer.v1.InteractionLogged",
         "crm.sales.v1.OrderPlaced",

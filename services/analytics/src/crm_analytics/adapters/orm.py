@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from crm_platform.db import UtcDateTime
+from crm_platform.privacy import erasure_table
 
 metadata = sa.MetaData()
 
@@ -143,3 +144,38 @@ customer_value = sa.Table(
     sa.Column("interactions", sa.Integer(), nullable=False),
     sa.Column("last_interaction_at", UtcDateTime()),
 )
+
+# -- RFM and lifetime value: each customer's scores, and the measures they are scored against -
+
+customer_rfm = sa.Table(
+    "customer_rfm",
+    metadata,
+    sa.Column("customer_id", sa.String(36), primary_key=True),
+    sa.Column("recency_days", sa.Integer()),  # NULL: never ordered
+    sa.Column("frequency", sa.Integer(), nullable=False),
+    sa.Column("monetary_cents", sa.BigInteger(), nullable=False),
+    sa.Column("r", sa.SmallInteger(), nullable=False),  # 1-5; 0: no orders
+    sa.Column("f", sa.SmallInteger(), nullable=False),
+    sa.Column("m", sa.SmallInteger(), nullable=False),
+    sa.Column("segment", sa.String(30), nullable=False),
+    sa.Column("value_tier", sa.String(20), nullable=False),
+    sa.Column("churn_risk", sa.String(20), nullable=False),
+    sa.Column("clv_cents", sa.BigInteger(), nullable=False),
+    sa.Column("predicted_clv_cents", sa.BigInteger()),  # NULL: no model fitted
+    sa.Column("p_alive", sa.Float()),
+    sa.Column("scored_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_customer_rfm_segment", "segment"),
+)
+
+# One row ("current"): the quintile boundaries and the fitted models of the last full refresh.
+value_measures = sa.Table(
+    "value_measures",
+    metadata,
+    sa.Column("name", sa.String(20), primary_key=True),
+    sa.Column("boundaries", sa.JSON(), nullable=False),
+    sa.Column("model", sa.JSON()),  # NULL: too little history to fit
+    sa.Column("measured_at", UtcDateTime(), nullable=False),
+)
+
+# the customers whose personal data analytics has erased (crm_platform.privacy)
+personal_data_erasures = erasure_table(metadata)

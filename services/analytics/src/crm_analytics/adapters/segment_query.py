@@ -15,11 +15,13 @@ import sqlalchemy as sa
 from crm_analytics.adapters.orm import (
     customer_consents,
     customer_facts,
+    customer_rfm,
     customer_tags,
     customer_value,
 )
 from crm_analytics.adapters.repository import age_band_of
 from crm_analytics.domain.customer_facts import UNKNOWN
+from crm_analytics.domain.rfm import ChurnRisk, RfmSegment, ValueTier
 from crm_analytics.domain.rules import Condition, Kind, Match, SegmentRule
 
 Clause = sa.ColumnElement[bool]
@@ -58,6 +60,9 @@ def _condition(condition: Condition, today: date) -> Clause:
             return _days_since(_value("last_order_at"), condition, today)
         case Kind.COUNT:
             return _compare(sa.func.coalesce(_value(condition.field), 0), condition, 1)
+        case Kind.AMOUNT if condition.field == "predicted_clv":
+            # no prediction (no model yet) matches no comparison
+            return sa.func.coalesce(_compare(_scored("predicted_clv_cents"), condition, 100), False)
         case Kind.AMOUNT:
             return _compare(sa.func.coalesce(_value(AMOUNTS[condition.field]), 0), condition, 100)
         case Kind.DATE:
@@ -65,8 +70,9 @@ def _condition(condition: Condition, today: date) -> Clause:
     raise ValueError(f"no SQL for the field {condition.field}")
 
 
-# amounts are compared in cents of the reporting currency
-AMOUNTS = {"paid": "paid_cents"}
+# amounts are compared in cents of the reporting currency; the historic lifetime value is what
+# was paid
+AMOUNTS = {"paid": "paid_cents", "clv": "paid_cents"}
 DATES = {"last_order_date": "last_order_at"}
 
 
@@ -74,6 +80,20 @@ def _value(column: str) -> sa.ScalarSelect[Any]:
     """One column of the customer's value row (NULL when they have none yet)."""
     table = customer_value.c
     return sa.select(table[column]).where(table.customer_id == facts.customer_id).scalar_subquery()
+
+
+def _scored(column: str) -> sa.ScalarSelect[Any]:
+    """One column of the customer's RFM score row (NULL when nothing scored them yet)."""
+    table = customer_rfm.c
+    return sa.select(table[column]).where(table.customer_id == facts.customer_id).scalar_subquery()
+
+
+# what a customer whom nothing has scored yet counts as
+_UNSCORED = {
+    "rfm_segment": ("segment", RfmSegment.NO_ORDERS.value),
+    "value_tier": ("value_tier", ValueTier.NONE.value),
+    "churn_risk": ("churn_risk", ChurnRisk.UNKNOWN.value),
+}
 
 
 def _compare(column: sa.ColumnElement[Any], condition: Condition, scale: int) -> Clause:
@@ -141,6 +161,9 @@ def _on_dates(column: sa.ColumnElement[Any], condition: Condition) -> Clause:
 def _choice_column(field: str, today: date) -> sa.ColumnElement[Any]:
     if field == "age_band":
         return age_band_of(today)
+    if field in _UNSCORED:
+        column_name, unscored = _UNSCORED[field]
+        return sa.func.coalesce(_scored(column_name), unscored)
     column = {
         "region": facts.region,
         "city": facts.city,

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from crm_platform.errors import FieldViolation, ValidationFailed
 
 from crm_analytics.domain.age import AGE_BAND_KEYS
+from crm_analytics.domain.rfm import ChurnRisk, RfmSegment, ValueTier
 
 
 class Match(enum.Enum):
@@ -75,6 +76,11 @@ FIELDS: dict[str, FactField] = {
         FactField("last_order_date", Kind.DATE),
         FactField("interactions", Kind.COUNT),
         FactField("paid", Kind.AMOUNT),
+        FactField("rfm_segment", Kind.CHOICE, tuple(RfmSegment)),
+        FactField("clv", Kind.AMOUNT),
+        FactField("predicted_clv", Kind.AMOUNT),
+        FactField("value_tier", Kind.CHOICE, tuple(ValueTier)),
+        FactField("churn_risk", Kind.CHOICE, tuple(ChurnRisk)),
     )
 }
 

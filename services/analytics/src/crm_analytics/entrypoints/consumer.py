@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from crm_platform import enums
 from crm_platform.consumer import EventHandlers
 from crm_platform.events import Event
+from crm_platform.privacy import anonymize_records, on_customer_erased
 from crm_proto.crm.common.v1 import common_pb2
 from crm_proto.crm.customer.v1 import customer_pb2, events_pb2
 from crm_proto.crm.sales.v1 import events_pb2 as sales_events
@@ -164,6 +165,8 @@ HANDLERS.on(sales_events.OrderCancelled, _order)
 HANDLERS.on(sales_events.OrderPartnerAssigned, _order)
 HANDLERS.on(sales_events.OrderCustomerChanged, _order)
 HANDLERS.on(sales_events.PaymentMilestonePaid, _milestone_paid)
+# the customer's erasure: the facts that say who and where they are
+on_customer_erased(HANDLERS, SERVICE_NAME, anonymize_records)
 
 
 def order_of(order: sales_pb2.Order, occurred_at: datetime) -> OrderFacts:

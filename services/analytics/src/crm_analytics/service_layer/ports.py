@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
 from crm_analytics.domain.customer_facts import CustomerFacts
+from crm_analytics.domain.lifetime_value import ModelParameters, Purchases
 from crm_analytics.domain.orders import CustomerValue, Interaction, OrderFacts, Payment
+from crm_analytics.domain.rfm import Boundaries, Lifetime, Score
 from crm_analytics.domain.rule_segments import Membership, MembershipChanges, Segment
 from crm_analytics.domain.rules import SegmentRule
 from crm_analytics.domain.segments import DemographicSegments
@@ -80,12 +82,43 @@ class ValueStore(Protocol):
     def value(self, customer_id: str) -> CustomerValue | None: ...
 
 
+class RfmStore(Protocol):
+    def measures(self) -> tuple[Boundaries, ModelParameters | None]: ...
+
+    def save(self, score: Score) -> None: ...
+
+    def score(self, customer_id: str) -> Score | None: ...
+
+
+class RfmRefreshStore(RfmStore, Protocol):
+    """The full refresh's set-based steps (adapters/rfm_repository.py)."""
+
+    def measure(self, today: date, at: datetime) -> Boundaries: ...
+
+    def sample(self, today: date) -> list[Purchases]: ...
+
+    def save_measures(self, boundaries: Boundaries, model: ModelParameters | None) -> None: ...
+
+    def rescore_everyone(self, today: date, boundaries: Boundaries) -> None: ...
+
+    def buyers(self, today: date) -> Iterator[list[Purchases]]: ...
+
+    def r_scores(self, customer_ids: list[str]) -> dict[str, int]: ...
+
+    def save_lifetimes(self, lifetimes: list[tuple[Purchases, int, Lifetime]]) -> None: ...
+
+    def segment_counts(self) -> list[tuple[str, int]]: ...
+
+
 class ReadModelUnit(Protocol):
     @property
     def customers(self) -> CustomerFactsStore: ...
 
     @property
     def value(self) -> ValueStore: ...
+
+    @property
+    def rfm(self) -> RfmStore: ...
 
     @property
     def segments(self) -> SegmentStore: ...

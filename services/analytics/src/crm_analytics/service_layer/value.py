@@ -1,11 +1,13 @@
 """Event handlers of a customer's value: orders and payments from sales, interactions from
-customer. Each change sums the customer's history up again and checks their segments."""
+customer. Each change sums the customer's history up again, rescores their RFM and lifetime
+value, and checks their segments."""
 
 from __future__ import annotations
 
 import logging
 
 from crm_analytics.domain.orders import Interaction, OrderFacts, Payment, summarize
+from crm_analytics.service_layer import rfm
 from crm_analytics.service_layer.memberships import Cause, refresh_customers
 from crm_analytics.service_layer.ports import ReadModelUnit
 
@@ -40,5 +42,7 @@ def record_interaction(uow: ReadModelUnit, interaction: Interaction, cause: Caus
 
 def sum_up(uow: ReadModelUnit, customer_id: str, cause: Cause) -> None:
     orders, payments, interactions = uow.value.history(customer_id)
-    uow.value.save_value(summarize(customer_id, orders, payments, interactions))
+    value = summarize(customer_id, orders, payments, interactions)
+    uow.value.save_value(value)
+    rfm.rescore(uow, value, cause.today)
     refresh_customers(uow, [customer_id], cause.actor, cause.today)

@@ -9,6 +9,7 @@ from datetime import date
 from crm_platform.errors import NotFound
 
 from crm_analytics.domain.orders import CustomerValue, summarize
+from crm_analytics.domain.rfm import Score
 from crm_analytics.domain.segments import DemographicSegments
 from crm_analytics.service_layer.ports import ReadModelUnit
 
@@ -23,11 +24,12 @@ def demographic_segments(
 
 def customer_value(
     uow_factory: Callable[[], AbstractContextManager[ReadModelUnit]], customer_id: str
-) -> CustomerValue:
+) -> tuple[CustomerValue, Score | None]:
+    """The customer's sums, and their RFM score (None: nothing scored them yet)."""
     with uow_factory() as uow:
         found = uow.value.value(customer_id)
         if found is not None:
-            return found
+            return found, uow.rfm.score(customer_id)
         if uow.customers.get(customer_id) is None:
             raise NotFound(f"no event has named the customer {customer_id}")
-        return summarize(customer_id, [], [], [])
+        return summarize(customer_id, [], [], []), None
