@@ -39,7 +39,7 @@ from bench.stats import ScenarioResult
 RESULTS = Path(__file__).resolve().parent / "results"
 SCENARIOS = (
     "read", "write", "token", "relay", "latency", "order", "pipeline", "case", "capture",
-    "scale",
+    "segment_recompute", "incremental_value", "scale",
 )  # fmt: skip
 
 
@@ -76,6 +76,8 @@ def run(scale: Any, selected: list[str], postgres: PostgresServer, rabbit: Rabbi
                 ("latency", scenarios.latency), ("order", scenarios.order),
                 ("pipeline", scenarios.pipeline), ("case", scenarios.case),
                 ("capture", scenarios.capture),
+                ("segment_recompute", scenarios.segment_recompute),
+                ("incremental_value", scenarios.incremental_value),
             ]  # fmt: skip
             for name, scenario in steps:
                 if name in selected:

@@ -47,6 +47,20 @@ PRODUCTS = (
     ("POSTER-A2", "A2 poster", "piece", "40.00"),
     ("DESIGN-HOUR", "Design hour", "hour", "480.00"),
 )
+# the agency's outside workshops: (name, city, capabilities, capacity, tier)
+PARTNERS = (
+    ("Hangzhou Print Works", "Hangzhou", ("printing", "binding"), 4, "gold"),
+    ("Suzhou Signs & Displays", "Suzhou", ("printing", "installation"), 2, "silver"),
+    ("Shanghai Motion Studio", "Shanghai", ("video", "design"), 3, "gold"),
+)
+CAMPAIGN_NAME = "Spring brochure offer"
+CAMPAIGN_TEMPLATE = {
+    "subject": "A spring offer for {{ name }}",
+    "html_body": "<p>Dear {{ name }}, our spring brochures are 10% off this month.</p>"
+    '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
+    "text_body": "Dear {{ name }}, our spring brochures are 10% off this month.\n"
+    "Unsubscribe: {{ unsubscribe_url }}",
+}
 CASES = (
     ("inquiry", "When will the brochures arrive?", "We ordered last week."),
     ("complaint", "Poster colours look washed out", "The red is closer to pink."),

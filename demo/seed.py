@@ -46,6 +46,8 @@ class Seeder:
         self.catalogue()
         self.leads(staff["sales_rep"])
         self.segment()
+        self.campaign()
+        self.partners()
         for n, customer in enumerate(company.portal_customers()):
             token = self.portal_customer(customer)
             self.order(n, token, staff)
@@ -145,6 +147,36 @@ class Seeder:
             {"field": "tag", "operator": "has_any", "values": ["vip"]}]}]}  # fmt: skip
         self._once("segment", "/analytics/segments", "East region VIPs",
                    {"name": "East region VIPs", "rule": rule})  # fmt: skip
+
+    def campaign(self) -> None:
+        """A draft e-mail campaign to the segment: a marketer schedules and launches it."""
+        segment_id = next(
+            item["id"]
+            for item in self._pages("/analytics/segments", self.admin)
+            if item.get("name") == "East region VIPs"
+        )
+        campaign = {
+            "name": company.CAMPAIGN_NAME,
+            "channel": "email",
+            "segment_id": segment_id,
+            "template": company.CAMPAIGN_TEMPLATE,
+            "budget": {"currency_code": "CNY", "amount": "5000.00"},
+        }
+        body = {"campaign": campaign}
+        self._once("campaign", "/marketing/campaigns", company.CAMPAIGN_NAME, body)
+
+    # -- partners ---------------------------------------------------------------------------
+
+    def partners(self) -> None:
+        for name, city, capabilities, capacity, tier in company.PARTNERS:
+            partner = {
+                "name": name,
+                "capabilities": list(capabilities),
+                "capacity": capacity,
+                "tier": tier,
+                "location": {"country_code": "CN", "city": city},
+            }
+            self._once("partner", "/partners", name, partner)
 
     # -- service ----------------------------------------------------------------------------
 

@@ -36,6 +36,8 @@ def test_the_demo_company_is_made_once(stack: Stack) -> None:
     assert first["made staff account"] == 6
     assert first["made portal customer"] == 5
     assert (first["made lead"], first["made case"], first["made product"]) == (8, 3, 3)
+    assert (first["made campaign"], first["made partner"]) == (1, 3)
+    assert (second["found campaign"], second["found partner"]) == (1, 3)
     assert not [what for what in second if what.startswith("made ")]
     assert second["found customer"] == 8
     assert second["found lead"] == 8

@@ -573,3 +573,116 @@ def create_product_and_capture(api: httpx.Client, form_id: str, n: int) -> str:
     )
     assert captured.status_code == 201, captured.text
     return code
+
+
+def test_an_importer_killed_mid_file_is_taken_over_and_imports_no_row_twice(
+    system: System,
+) -> None:
+    """A file uploaded through the gateway; its importer is killed after a few batches; the
+    next importer takes the import over once the lease is past and goes on from the last
+    batch written: every row once, one CustomerRegistered each."""
+    rows = 3000
+    slow = {"CRM_CUSTOMER_IMPORT_BATCH_SIZE": "50", "CRM_CUSTOMER_IMPORT_LEASE_SECONDS": "3"}
+    system.run("customer-api", "customer", "api")
+    importer = system.run("importer", "customer", "importer", env=slow)
+    start(system)
+    content = "name,email,city\n" + "".join(
+        f"Guest {n},fault-guest-{n}@example.com,Hangzhou\n" for n in range(rows)
+    )
+    with httpx.Client(base_url=system.stack.api, headers=system.stack.headers(), timeout=10) as api:
+        started = api.post(
+            "/api/v1/customers/imports", content=content, headers={"Content-Type": "text/csv"}
+        )
+        assert started.status_code == 202, started.text
+        location = started.headers["Location"]
+
+        def done() -> int:
+            return int(api.get(location).json()["done"])
+
+        system.wait_until(lambda: done() >= 200, timeout=60, what="a few batches imported")
+        importer.kill()
+        halfway = done()
+        assert halfway < rows
+        system.run("importer-2", "customer", "importer", env=slow)
+        system.wait_until(
+            lambda: api.get(location).json()["status"] == "done",
+            timeout=120,
+            what="the next importer to finish the file",
+        )
+        job = api.get(location).json()
+
+    assert (job["done"], job["accepted"], job["rejected"]) == (rows, rows, 0)
+    emails = system.rows(
+        "customer", "SELECT email FROM customers WHERE email LIKE 'fault-guest-%%'"
+    )
+    assert len(emails) == len({email for (email,) in emails}) == rows
+    registered = system.rows(
+        "customer", "SELECT count(*) FROM outbox WHERE event_type LIKE '%%CustomerRegistered'"
+    )
+    assert registered == [(rows,)]
+
+
+def relay_killed_between_publishing_and_marking(
+    system: System, service: str, records: list[str], events_per_record: int
+) -> None:
+    """A relay of `service` publishes a batch, has it confirmed and is killed before marking
+    it; the next relay publishes those events again and analytics' inbox absorbs them: every
+    event of the `records` made beforehand reaches the consumer once."""
+    halted = system.run("halted-relay", service, "relay", env={HALT_BEFORE_MARKING: "1"})
+
+    def published_not_marked() -> set[str]:
+        return pending_outbox(system, service) & inbox_events(system)
+
+    system.wait_until(
+        lambda: bool(published_not_marked()), timeout=30, what="a published, unmarked event"
+    )
+    halted.kill()
+    republished = published_not_marked()
+    system.run("relay", service, "relay")
+    system.wait_until(
+        lambda: not pending_outbox(system, service),
+        timeout=SETTLE_TIMEOUT,
+        what=f"the relay to publish every {service} event",
+    )
+    system.wait_until(
+        lambda: outbox_events(system, service) <= inbox_events(system),
+        timeout=SETTLE_TIMEOUT,
+        what=f"analytics to record every {service} event",
+    )
+    system.wait_until(
+        lambda: system.consumer_outcomes("analytics", "duplicate") >= len(republished),
+        timeout=30,
+        what=f"{len(republished)} duplicates absorbed by the inbox",
+    )
+    assert len(outbox_events(system, service)) == events_per_record * len(records)
+
+
+def test_a_partner_relay_killed_between_publishing_and_marking_republishes_and_nothing_doubles(
+    system: System,
+) -> None:
+    """The partner directory and its outsourcing: each event reaches the consumer once,
+    however often the relay publishes it."""
+    system.run("partner-api", "partner", "api")
+    start(system, analytics=("analytics", "all"))
+    with httpx.Client(base_url=system.stack.api, headers=system.stack.headers(), timeout=10) as api:
+        # 2 events each wait in the outbox: the partner registered, the work offered to it
+        assignments = [add_partner_and_outsource(api, n) for n in range(12)]
+        relay_killed_between_publishing_and_marking(system, "partner", assignments, 2)
+        for assignment_id in assignments:
+            offered = api.get(f"/api/v1/partners/assignments/{assignment_id}").json()
+            assert (offered["state"], offered["version"]) == ("offered", 1)
+
+
+def add_partner_and_outsource(api: httpx.Client, n: int) -> str:
+    partner = api.post(
+        "/api/v1/partners", json={"name": f"Partner {n}", "capacity": 1, "capabilities": ["fit"]}
+    )
+    assert partner.status_code == 201, partner.text
+    offered = api.post(
+        "/api/v1/partners/assignments",
+        json={"work_kind": "order", "work_id": str(uuid.uuid4()),
+              "partner_id": partner.json()["id"]},
+    )  # fmt: skip
+    assert offered.status_code == 201, offered.text
+    assignment_id: str = offered.json()["id"]
+    return assignment_id

@@ -40,7 +40,8 @@ def stack(
     yield from running_stack(postgres_instance, rabbit_instance, tmp_path_factory)
 
 
-pytestmark = pytest.mark.system
+# a system of its own and a real browser: `make test-slow`
+pytestmark = [pytest.mark.system, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

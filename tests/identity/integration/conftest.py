@@ -14,6 +14,7 @@ from crm_identity.config import MIGRATIONS_DIR, SERVICE_NAME, IdentitySettings
 from crm_identity.entrypoints import grpc_api
 from crm_identity.entrypoints.authorization import policy
 from crm_identity.service_layer.handlers import IdentityService
+from crm_platform import privacy
 from crm_platform.auth import TokenVerifier
 from crm_platform.db import build_engine
 from crm_platform.migrations import upgrade
@@ -65,7 +66,10 @@ def running_identity(settings: IdentitySettings) -> Iterator[RunningIdentity]:
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
-    bindings = [grpc_api.binding(service, directory)]
+    bindings = [
+        grpc_api.binding(service, directory),
+        privacy.binding(SERVICE_NAME, unit_of_work, privacy.collect_records),
+    ]
     try:
         with serving(bindings, policy(), verifier=verifier, port=settings.port) as target:
             yield RunningIdentity(target, service, directory)

@@ -242,4 +242,9 @@ def test_the_analytics_access_options_are_the_table_of_decision_0005() -> None:
             roles={"admin", "manager", "marketer", "analyst", "finance"},
             scopes={"analytics:read"},
         ),
+        "GetValueSummary": Allow(
+            roles={"admin", "manager", "marketer", "analyst", "finance"},
+            scopes={"analytics:read"},
+        ),
+        "RecomputeCustomerValue": Allow(roles={"admin", "analyst"}),
     }

@@ -36,6 +36,7 @@ SCOPES = frozenset(
         "customers:write",
         "analytics:read",
         "identity:admin",  # accounts, machine clients and signing keys
+        "service:calls",  # a telephony system reporting its calls to the service service
     }
 )
 

@@ -52,6 +52,10 @@ class ServiceSpec:
     calls: tuple[str, ...] = ()
     secrets: tuple[SecretSetting, ...] = ()
     schedules: tuple[Schedule, ...] = ()
+    # keeps personal data about customers: serves crm.privacy.v1.PersonalData (its section of
+    # a customer's export) and erases on CustomerErased, confirming with PersonalDataErased;
+    # the gateway's export asks exactly these, the customer service waits for exactly these
+    personal_data: bool = False
     max_replicas: int = 10  # the production autoscaler's ceiling
     database_storage: str = "20Gi"  # the production database's volume
     summary: str = ""
@@ -72,10 +76,12 @@ class ServiceSpec:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
-        "customer", 50051, 9101, database=True, roles=("api", "relay", "consumer"),
+        "customer", 50051, 9101, database=True,
+        roles=("api", "relay", "consumer", "importer"),
+        personal_data=True,
         # sales activities logged as done go on the customer's timeline; paid and cancelled
         # orders earn and give back loyalty points; marketing's unsubscriptions withdraw the
-        # e-mail consent
+        # e-mail consent; the importer role imports the files uploaded through the API
         consumes=True, calls=("identity",),
         schedules=(
             Schedule("expire-points", "30 1 * * *",
@@ -86,6 +92,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
     ServiceSpec(
         "sales", 50053, 9103, database=True, roles=("api", "relay", "consumer"),
+        personal_data=True,
         # the customer an order is for must exist and not be blacklisted; marketing's captured
         # leads become leads, and a customer merge moves their leads to the survivor
         # quote lines given without a price are priced by marketing's price lists
@@ -101,15 +108,25 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
     ServiceSpec(
         "analytics", 50056, 9106, database=True, roles=("api", "relay", "consumer"),
+        personal_data=True,
         # segment definitions and membership changes go out through its outbox
         consumes=True, calls=("identity",), max_replicas=6, database_storage="50Gi",
-        summary="read models from every event: customer facts, segments, rule segments",
+        # each event rescores its customer against the last boundaries; the nightly run
+        # measures everyone again (recency moves with the date alone)
+        schedules=(
+            Schedule("recompute-value", "0 3 * * *",
+                     "RFM boundaries, lifetime value models and every customer's scores anew"),
+        ),
+        summary="read models from every event: customer facts, segments, rule segments, RFM "
+        "and lifetime value",
     ),
     ServiceSpec(
-        "identity", 50057, 9108, database=True, roles=("api", "relay"),
+        "identity", 50057, 9108, database=True, roles=("api", "relay", "consumer"),
+        personal_data=True,
         # self-registration creates the customer record; staff and partner accounts' changes
-        # are events (sales never assigns a lead to a disabled account)
-        calls=("customer",),
+        # are events (sales never assigns a lead to a disabled account); a customer's erasure
+        # ends their login
+        consumes=True, calls=("customer",),
         secrets=(
             SecretSetting(
                 "CRM_IDENTITY_KEY_ENCRYPTION_KEY", "identity-key-encryption", "passphrase",
@@ -128,17 +145,33 @@ SERVICES: tuple[ServiceSpec, ...] = (
         summary="staff, customer, partner and machine accounts, roles, tokens and their keys",
     ),
     ServiceSpec(
-        "service", 50054, 9104, database=True, roles=("api", "relay", "sla", "mail"),
+        "service", 50054, 9104, database=True,
+        roles=("api", "relay", "consumer", "sla", "mail", "sender"),
+        personal_data=True,
         # a case's contact is recognized by email or phone as a new, returning or blacklisted
         # customer; the sla role evaluates the cases' SLA clocks (warning, breach, escalation);
-        # the mail role turns mail to the support address into cases (CRM_SERVICE_MAIL_PORT)
-        calls=("identity", "customer"),
+        # the mail role turns mail to the support address into cases (CRM_SERVICE_MAIL_PORT);
+        # the sender mails replies to the contacts (CRM_SMTP_URL); the consumer keeps a copy of
+        # the customers' contact details (whom a mail or a call is from: those roles have no
+        # caller's token to ask the customer service with)
+        consumes=True, calls=("identity", "customer"),
+        secrets=(
+            SecretSetting(
+                "CRM_SERVICE_SURVEY_SECRET", "service-surveys", "secret",
+                dev_value="dev-only-service-survey-secret",
+            ),
+        ),
+        schedules=(
+            Schedule("care", "0 6 * * *",
+                     "the day's care tasks: the customers' birthdays and anniversaries"),
+        ),
         summary="customer service: cases from every channel through their states, the "
         "conversation with internal notes, the agents' queues, SLA clocks on service "
         "agreements",
     ),
     ServiceSpec(
         "marketing", 50052, 9102, database=True, roles=("api", "relay", "consumer", "sender"),
+        personal_data=True,
         # the customers' contact details and consent, copied from the customer service's events;
         # a campaign's audience is an analytics segment's members; an unsubscription is an
         # event the customer service withdraws the consent on; the sender hands e-mail to SMTP
@@ -153,8 +186,19 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "customers' contact and consent, campaigns and their e-mail with tracking",
     ),
     ServiceSpec(
+        "partner", 50055, 9105, database=True,
+        roles=("api", "relay", "consumer", "deadlines"),
+        # marketing's campaigns keep the joint campaigns' status and cost, and a sponsored
+        # campaign's leads (sales' LeadCreated) go to its sponsor; sales' delivered orders and
+        # won or lost deals complete the outsourced work; the deadlines role times out the
+        # offers not answered in business hours and offers the work to the next partner
+        consumes=True, calls=("identity",),
+        summary="the partner directory, outsourcing sales' work with answer deadlines, deal "
+        "registration, joint campaigns and partner scorecards",
+    ),
+    ServiceSpec(
         "portal", 8080, 9107, database=False, roles=("api",), kind="gateway",
-        calls=("customer", "sales", "analytics", "identity", "service", "marketing"),
+        calls=("customer", "sales", "analytics", "identity", "service", "marketing", "partner"),
         summary="the edge: REST API gateway for web and mobile frontends",
     ),
 )  # fmt: skip

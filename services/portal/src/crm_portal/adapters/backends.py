@@ -43,6 +43,15 @@ class Backends:
         backend = self._backends[name]
         return self._breakers[name].call(lambda: backend.call(method, request))
 
+    def call_on(self, name: str, method: MethodDescriptor, request: Message) -> Message:
+        """Call `name`'s implementation of a contract many services serve (the privacy
+        contract's PersonalData), through that service's circuit breaker."""
+        backend = self._backends[name]
+        return self._breakers[name].call(lambda: backend.call(method, request))
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._backends))
+
     def close(self) -> None:
         for backend in self._backends.values():
             backend.close()

@@ -1,5 +1,5 @@
 """The /api/v1 routes of the analytics service (rows that gateway.py serves, like routes.py's):
-the demographic counts and the rule segments."""
+the demographic counts, customer value and RFM, and the rule segments."""
 
 from __future__ import annotations
 
@@ -49,6 +49,16 @@ ANALYTICS_ROUTES = (
         summary="A customer's orders, payments and interactions summed up",
         answer="The customer's value", tags=TAGS,
         path={"customer_id": "customer_id"}, path_docs={"customer_id": "the customer's id"},
+    ),
+    Route(
+        "GET", "/analytics/value", ANALYTICS.methods_by_name["GetValueSummary"],
+        summary="Customers per RFM segment, and the boundaries and models they are scored by",
+        answer="The value summary", tags=TAGS,
+    ),
+    Route(
+        "POST", "/analytics/value/recompute", ANALYTICS.methods_by_name["RecomputeCustomerValue"],
+        summary="Measure every customer's RFM and lifetime value again, then every segment",
+        answer="The value summary after the recompute", tags=TAGS, body=WHOLE_REQUEST,
     ),
     _segment(
         "POST", "/analytics/segments/preview", "PreviewSegment",

@@ -9,7 +9,8 @@ string and body map onto the request message. The handler then:
 2. builds the request message: path parameters into the fields the row names, the query string
    into the request's top-level fields (a message field such as `page` is flattened into its
    own fields, `page_size` and `page_token`), the JSON body into one field (`customer`) or into
-   the request's own fields (`*`); an unknown field or a wrong JSON type is a 422 naming it;
+   the request's own fields (`*`), or, for a row that takes a file (`upload`), the body's text
+   into one string field; an unknown field or a wrong JSON type is a 422 naming it;
 3. checks the `(crm.common.v1.rules)` of the message with `crm_platform.validation` (the code
    every gRPC server runs on the same message) and answers 422 with the JSON field names;
 4. calls the service through its circuit breaker (503 at once while it is away);
@@ -119,6 +120,9 @@ class Route:
     # Location and no body (a tracked link's redirect)
     redirect: str | None = None
     limit: RouteLimit | None = None  # its own limit per client address (429 beyond it)
+    # (request field, media type): the body is a file of that type (UTF-8 text), whose text
+    # fills that string field (a CSV upload); the query string fills the others
+    upload: tuple[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -165,6 +169,8 @@ class Route:
         if self.body is not None:
             return {}
         bound = {p.split(".")[0] for p in self.path.values()}
+        if self.upload is not None:
+            bound.add(self.upload[0])
         found: dict[str, tuple[FieldDescriptor | None, FieldDescriptor]] = {}
         for top in self.request_type.fields:
             if top.name in bound:
@@ -296,6 +302,9 @@ def read_request(codec: JsonCodec, route: Route, path_values: Mapping[str, Any])
     body_version = None
     if route.body is None:
         _set_query(codec, route, request, errors)
+        if route.upload is not None:
+            field_name, media_type = route.upload
+            setattr(request, field_name, inputs.text_document(media_type))
     else:
         if inputs.query_arguments():
             errors.extend(

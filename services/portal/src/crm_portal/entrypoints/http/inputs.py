@@ -35,6 +35,18 @@ def _json_bytes(*, optional: bool) -> bytes | None:
     return data
 
 
+def text_document(media_type: str) -> str:
+    """A body of `media_type` (its charset UTF-8) as text: another type -> 415, bytes that are
+    not UTF-8 -> 400."""
+    data = request.get_data(cache=True)  # 413 beyond MAX_CONTENT_LENGTH
+    if request.mimetype != media_type:
+        raise UnsupportedMediaType(f"send the body as {media_type}")
+    try:
+        return data.decode("utf-8-sig")  # a spreadsheet's byte-order mark is no column
+    except UnicodeDecodeError as exc:
+        raise Problem(400, f"the body is not UTF-8 text: {exc}") from None
+
+
 def json_document(*, optional: bool = False) -> Any:
     """The JSON body, parsed. With `optional`, an absent body means {}."""
     data = _json_bytes(optional=optional)

@@ -296,6 +296,11 @@ def build(app: Flask) -> dict[str, Any]:
             if op.form:
                 content["application/x-www-form-urlencoded"] = {"schema": body_schema}
             item["requestBody"] = {"required": op.body_required, "content": content}
+        if op.route is not None and op.route.upload is not None:
+            item["requestBody"] = {
+                "required": True,
+                "content": {op.route.upload[1]: {"schema": {"type": "string"}}},
+            }
         if op.route is not None and op.route.body is not None:
             item["requestBody"] = {
                 "required": op.route.body_required,

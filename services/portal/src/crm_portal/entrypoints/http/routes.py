@@ -12,11 +12,14 @@ from flask import Blueprint
 from google.protobuf.descriptor import MethodDescriptor
 
 from crm_portal.adapters.messages import JsonCodec
-from crm_portal.entrypoints.http import gateway
+from crm_portal.entrypoints.http import gateway, privacy_routes
 from crm_portal.entrypoints.http.analytics_routes import ANALYTICS_ROUTES
 from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route
+from crm_portal.entrypoints.http.import_routes import IMPORT_ROUTES
 from crm_portal.entrypoints.http.loyalty_routes import LOYALTY_ROUTES
 from crm_portal.entrypoints.http.marketing_routes import MARKETING_ROUTES
+from crm_portal.entrypoints.http.partner_routes import PARTNER_ROUTES
+from crm_portal.entrypoints.http.privacy_routes import PRIVACY_ROUTES
 from crm_portal.entrypoints.http.sales_routes import SALES_ROUTES
 from crm_portal.entrypoints.http.service_routes import SERVICE_ROUTES
 
@@ -235,12 +238,15 @@ READS = tuple(
         route.rpc
         for route in (
             *ROUTES,
+            *IMPORT_ROUTES,
             *LOYALTY_ROUTES,
             *IDENTITY_ROUTES,
             *ANALYTICS_ROUTES,
             *SALES_ROUTES,
             *MARKETING_ROUTES,
             *SERVICE_ROUTES,
+            *PARTNER_ROUTES,
+            *PRIVACY_ROUTES,
         )
         if route.is_read
     )
@@ -251,10 +257,14 @@ def blueprint() -> Blueprint:
     """The /api/v1 routes, for one app."""
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     gateway.register(api, CODEC, ROUTES)
+    gateway.register(api, CODEC, IMPORT_ROUTES)
     gateway.register(api, CODEC, LOYALTY_ROUTES)
     gateway.register(api, CODEC, IDENTITY_ROUTES)
     gateway.register(api, CODEC, ANALYTICS_ROUTES)
     gateway.register(api, CODEC, SALES_ROUTES)
     gateway.register(api, CODEC, MARKETING_ROUTES)
     gateway.register(api, CODEC, SERVICE_ROUTES)
+    gateway.register(api, CODEC, PARTNER_ROUTES)
+    gateway.register(api, CODEC, PRIVACY_ROUTES)
+    privacy_routes.register(api)  # the export: one route over every personal-data service
     return api

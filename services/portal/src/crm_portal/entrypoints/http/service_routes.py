@@ -5,12 +5,18 @@ serve the same RPCs as staff's (a customer's case never shows the internal notes
 from __future__ import annotations
 
 from crm_platform import enums
-from crm_proto.crm.service.v1 import cases_pb2, knowledge_pb2, routing_pb2, sla_pb2
+from crm_proto.crm.service.v1 import care_pb2, cases_pb2, knowledge_pb2, routing_pb2, sla_pb2
 from google.protobuf.descriptor import MethodDescriptor
 
-from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route
+from crm_portal.entrypoints.http.gateway import WHOLE_REQUEST, Route, RouteLimit
 
 CASES = cases_pb2.DESCRIPTOR.services_by_name["CaseService"]
+SURVEYS = care_pb2.DESCRIPTOR.services_by_name["SurveyService"]
+SURVEY_TAGS = ("satisfaction and care",)
+SURVEY_LINK = "/public/surveys"
+SURVEY_TOKEN = {"token": "the signed token of the survey mail's link"}
+# a survey link is opened by its customer, and by their mail client's link scanner
+PUBLIC_SURVEY_LIMIT = RouteLimit("CRM_PORTAL_PUBLIC_SURVEY_LIMIT", "30/minute;300/hour")
 ROUTING = routing_pb2.DESCRIPTOR.services_by_name["RoutingService"]
 AGREEMENTS = sla_pb2.DESCRIPTOR.services_by_name["AgreementService"]
 AGREEMENT = "/service/agreements/<uuid:agreement_id>"
@@ -45,6 +51,14 @@ OPEN_FIELDS = ("type", "priority", "subject", "description", "product_ref", "ord
 
 def _cases(name: str) -> MethodDescriptor:
     return CASES.methods_by_name[name]
+
+
+def _care(name: str) -> MethodDescriptor:
+    return care_pb2.DESCRIPTOR.services_by_name["CareService"].methods_by_name[name]
+
+
+def _surveys(name: str) -> MethodDescriptor:
+    return SURVEYS.methods_by_name[name]
 
 
 def _routing(name: str) -> MethodDescriptor:
@@ -92,6 +106,18 @@ SERVICE_ROUTES = (
         "turn; nobody free leaves it in the unassigned queue. The customer service away is a "
         "503 and opens nothing.",
         body=WHOLE_REQUEST, status=201, location="get_case",
+    ),
+    Route(
+        "POST", "/service/calls", _cases("LogCall"),
+        summary="Log a telephone call", answer="The call's id and its case", tags=CASE_TAGS,
+        description="The telephony system's webhook (a machine client with the scope "
+        "`service:calls`) or staff: `phone` (the caller of an inbound call, the called of an "
+        "outbound one), `direction` (inbound, outbound), `duration_seconds`, `recording_url`, "
+        "`started_at`. The caller is recognized by phone; the call joins their newest open "
+        "case or opens a phone case (`opened`), as an internal note, and goes on the "
+        "customer's timeline. Send the telephony system's call id as `Idempotency-Key`: a "
+        "retried webhook then logs nothing twice.",
+        body=WHOLE_REQUEST, status=201, idempotent=True,
     ),
     Route(
         "GET", "/service/cases", _cases("ListCases"),
@@ -297,6 +323,50 @@ SERVICE_ROUTES = (
         path={"suggestion_id": "suggestion_id"},
         path_docs={"suggestion_id": "the suggestion's id"}, body=WHOLE_REQUEST,
         body_required=True, problems=(409,),
+    ),
+    Route(
+        "GET", "/service/care-tasks", _care("ListCareTasks"),
+        summary="List care tasks", answer="A page of care tasks, newest first",
+        tags=SURVEY_TAGS,
+        description="The daily care job's tasks (a customer's birthday or anniversary as a "
+        "customer) for the caller, the customer's owner; admins and managers read another "
+        "owner's with `owner_id`.",
+    ),
+    # satisfaction: the results, the customer's own survey, and the signed link's
+    Route(
+        "GET", "/service/surveys/results", _surveys("GetSurveyResults"),
+        summary="Satisfaction results", answer="Overall, per agent and per team",
+        tags=SURVEY_TAGS,
+        description="Admins, managers and analysts: the answered surveys (`since` a moment, "
+        "or ever) per agent (the case's owner at its resolution) and team: `answered`, "
+        "`satisfied` (4-5), `okay` (3), `dissatisfied` (1-2), `average_score`, `csat` "
+        "(satisfied over answered).",
+    ),
+    Route(
+        "GET", f"{OWN_CASE}/survey", _surveys("GetCaseSurvey"),
+        summary="My case's satisfaction survey", answer="The survey", tags=PORTAL,
+        description="Made when the case is resolved (404 before).",
+        path={"case_id": "case_id"}, path_docs=CASE_ID,
+    ),
+    Route(
+        "POST", f"{OWN_CASE}/survey", _surveys("AnswerCaseSurvey"),
+        summary="Answer my case's survey", answer="The survey, answered", tags=PORTAL,
+        description='Body `{"score": 1-5, "comment": "..."}`; once (again: 409).',
+        path={"case_id": "case_id"}, path_docs=CASE_ID, body=WHOLE_REQUEST,
+        body_required=True, problems=(409,),
+    ),
+    Route(
+        "GET", f"{SURVEY_LINK}/<token>", _surveys("GetSurveyByToken"),
+        summary="A survey by its signed link", answer="The survey", tags=("public",),
+        description="No token needed: the link in the survey mail is signed.",
+        path={"token": "token"}, path_docs=SURVEY_TOKEN, limit=PUBLIC_SURVEY_LIMIT,
+    ),
+    Route(
+        "POST", f"{SURVEY_LINK}/<token>", _surveys("AnswerSurveyByToken"),
+        summary="Answer a survey by its signed link", answer="The survey, answered",
+        tags=("public",), description='Body `{"score": 1-5, "comment": "..."}`; once.',
+        path={"token": "token"}, path_docs=SURVEY_TOKEN, body=WHOLE_REQUEST,
+        body_required=True, problems=(409,), limit=PUBLIC_SURVEY_LIMIT,
     ),
     # the customer's own cases: another customer's case is a 404
     Route(

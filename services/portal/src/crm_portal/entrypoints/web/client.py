@@ -70,6 +70,7 @@ def _dispatch(
     form: Mapping[str, str] | None = None,
     query: Mapping[str, str] | None = None,
     idempotency_key: str | None = None,
+    upload: tuple[bytes, str] | None = None,
 ) -> TestResponse:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     headers = {CORRELATION_HEADER: context.current_correlation_id()}
@@ -84,7 +85,8 @@ def _dispatch(
         path,
         method=method,
         json=json,
-        data=form,
+        data=upload[0] if upload else form,
+        content_type=upload[1] if upload else None,
         query_string={k: v for k, v in (query or {}).items() if v not in ("", None)},
         headers=headers,
         environ_overrides=environ,
@@ -128,10 +130,29 @@ def call(
     query: Mapping[str, str] | None = None,
     public: bool = False,
     idempotency_key: str | None = None,
+    upload: tuple[bytes, str] | None = None,
 ) -> Any:
     """The JSON answer of `method path` (under /api/v1) as the signed-in user (nobody when
     `public`); a problem raises GatewayError, a missing or dead session SignInRequired.
-    `idempotency_key`: a form sent twice (a double click, a reload) changes things once."""
+    `idempotency_key`: a form sent twice (a double click, a reload) changes things once.
+    `upload`: the body is a file (its bytes, its media type) instead of JSON."""
+    return _answer(method, path, json, query, public, idempotency_key, upload).get_json(silent=True)
+
+
+def download(path: str) -> str:
+    """The text of a route that answers a file (a CSV), as the signed-in user."""
+    return _answer("GET", path, None, None, False, None, None).get_data(as_text=True)
+
+
+def _answer(
+    method: str,
+    path: str,
+    json: Any,
+    query: Mapping[str, str] | None,
+    public: bool,
+    idempotency_key: str | None,
+    upload: tuple[bytes, str] | None,
+) -> TestResponse:
     token = None if public else session.access_token()
     if not public and token is None:
         # the access token's cookie ends with the browser session, the refresh token's later
@@ -140,8 +161,9 @@ def call(
         token = session.access_token()
     once = idempotency_key
     response = _dispatch(
-        API + path, method, token=token, json=json, query=query, idempotency_key=once
-    )
+        API + path, method, token=token, json=json, query=query, idempotency_key=once,
+        upload=upload,
+    )  # fmt: skip
     if response.status_code == 401 and not public:
         if not _renew():
             session.forget()
@@ -152,7 +174,7 @@ def call(
         )
     if response.status_code >= 400:
         raise _problem(response)
-    return response.get_json(silent=True)
+    return response
 
 
 def get(path: str, **query: str) -> Any:

@@ -1,6 +1,7 @@
-"""The staff console's pages, at /console/: customers (search, the 360 view), orders and their
-workflow steps, leads, the pipeline board and the case queue. Each view calls the staff
-routes of /api/v1 with the signed-in user's token, so their role decides what they see."""
+"""The staff console's pages, at /console/: customers (search, the 360 view, a file import and
+the company-wide duplicates), orders and their workflow steps, leads, the pipeline board and
+the case queue. Each view calls the staff routes of /api/v1 with the signed-in user's token,
+so their role decides what they see."""
 
 from __future__ import annotations
 
@@ -200,3 +201,68 @@ def cases() -> Any:
         "console/cases.html", cases=listed, status=status, statuses=CASE_STATUSES,
         unassigned=unassigned,
     )  # fmt: skip
+
+
+# -- imports and duplicates -------------------------------------------------------------------
+
+CSV = "text/csv"
+
+
+@page(console, "GET", "/imports", "Import customers")
+def imports() -> Any:
+    return render("console/imports.html")
+
+
+@page(console, "POST", "/imports", "Upload a customer file")
+def upload_import() -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render("console/imports.html", 422, error="Choose a CSV file.")
+    try:
+        started = client.call(
+            "POST", "/customers/imports", query={"file_name": upload.filename},
+            upload=(upload.read(), CSV),
+        )  # fmt: skip
+    except GatewayError as refused:
+        if refused.status not in (400, 415, 422):
+            raise
+        detail = "; ".join(e.message for e in refused.errors) or refused.detail
+        return render("console/imports.html", refused.status, error=detail)
+    return redirect(url_for(".import_progress", import_id=started["id"]), 303)
+
+
+@page(console, "GET", "/imports/<uuid:import_id>", "An import's progress")
+def import_progress(import_id: UUID) -> Any:
+    job = client.get(f"/customers/imports/{import_id}")
+    template = "console/_import_progress.html" if pages.is_htmx() else "console/import.html"
+    return render(template, job=job)
+
+
+@page(console, "GET", "/imports/<uuid:import_id>/rejected.csv", "An import's rejected rows")
+def import_rejections(import_id: UUID) -> Response:
+    text = client.download(f"/customers/imports/{import_id}/rejected")
+    return Response(
+        text,
+        mimetype=CSV,
+        headers={"Content-Disposition": f'attachment; filename="rejected-{import_id}.csv"'},
+    )
+
+
+@page(console, "GET", "/duplicates", "Possible duplicates")
+def duplicates() -> Any:
+    listed = client.get("/customers/duplicates", page_token=request.args.get("page_token", ""))
+    return render("console/duplicates.html", pairs=listed)
+
+
+@page(console, "POST", "/duplicates/merge", "Merge a pair of duplicates")
+def merge_duplicates() -> Any:
+    survivor, merged = text("survivor_id"), text("merged_id")
+    try:
+        survivor_id, merged_id = UUID(survivor), UUID(merged)
+    except ValueError:
+        return redirect(url_for(".duplicates"), 303)
+    client.call(
+        "POST", f"/customers/{survivor_id}/merge", json={"merged_id": str(merged_id)},
+        idempotency_key=f"merge-{survivor_id}-{merged_id}",
+    )  # fmt: skip
+    return redirect(url_for(".customer", customer_id=survivor_id), 303)
