@@ -34,8 +34,9 @@ class SupportSettings(ServiceSettings):
     # the jobs role (sla): a SlaWarning once a clock has used this share of its target
     sla_warning_share: float = Field(default=0.8, gt=0, lt=1)
     sla_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
-    # A file holding a number of seconds added to the clock of the handlers and the jobs role,
-    # read anew on every look: lets a test environment move time forward. Unset in production.
+    # A file holding a number of seconds added to the clock of the handlers, the jobs role and
+    # the sender, read anew on every look: lets a test environment move time forward. Unset in
+    # production.
     clock_offset_file: Path | None = None
 
     # the mail role: the SMTP listener for mail to the support address; without a port it

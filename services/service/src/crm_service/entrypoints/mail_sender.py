@@ -10,6 +10,7 @@ from datetime import timedelta
 from email.utils import make_msgid
 from functools import partial
 
+from crm_platform.clock import OffsetClock
 from crm_platform.mail import SmtpMailer, domain_of
 from crm_platform.service import Wiring, Worker
 
@@ -53,5 +54,7 @@ def worker(wiring: Wiring[SupportSettings, SqlUnitOfWork]) -> Worker:
             max_attempts=settings.send_attempts,
             backoff=timedelta(seconds=settings.retry_backoff_seconds),
         ),
+        # the service's one clock: what the handlers queue at their now is due at the sender's
+        clock=OffsetClock(settings.clock_offset_file),
     )
     return Worker(lambda stop: run_sender(sender, stop))
