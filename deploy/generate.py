@@ -13,7 +13,6 @@ committed; tests/deploy/test_generated_fresh.py fails when one differs from what
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import tomllib
@@ -85,13 +84,6 @@ def _version() -> str:
     """The release the images are tagged with: the workspace's version."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     return str(project["version"])
-
-
-def subscription(spec: ServiceSpec) -> amqp.Subscription:
-    """A consuming service's queue and bindings, from its consumer table."""
-    consumer = importlib.import_module(f"{spec.package}.entrypoints.consumer")
-    result: amqp.Subscription = consumer.HANDLERS.subscription
-    return result
 
 
 def definitions(consumers: Iterable[amqp.Subscription]) -> dict[str, Any]:
@@ -181,7 +173,7 @@ def render() -> dict[Path, str]:
             files[DEV_DATABASES / spec.name / "kustomization.yaml"] = fill(
                 "k8s/dev-database.yaml", spec=spec
             )
-    consumers = [subscription(spec) for spec in registry.SERVICES if spec.consumes]
+    consumers = [registry.subscription(spec) for spec in registry.SERVICES if spec.consumes]
     files[Path("deploy/rabbitmq/definitions.json")] = (
         json.dumps(definitions(consumers), indent=2) + "\n"
     )

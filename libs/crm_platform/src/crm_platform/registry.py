@@ -7,8 +7,12 @@ A new service is its folder under services/ plus one entry here.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from crm_platform.amqp import Subscription
 
 Kind = Literal["grpc", "gateway"]
 
@@ -218,3 +222,11 @@ def names() -> tuple[str, ...]:
 def callers(name: str) -> tuple[ServiceSpec, ...]:
     """The services that call `name`."""
     return tuple(spec for spec in SERVICES if name in spec.calls)
+
+
+def subscription(spec: ServiceSpec) -> Subscription:
+    """A consuming service's queue and bindings, from its consumer table (imported now: the
+    deployment files and the test stacks declare them before the service runs)."""
+    consumer = importlib.import_module(f"{spec.package}.entrypoints.consumer")
+    result: Subscription = consumer.HANDLERS.subscription
+    return result

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crm_platform import registry
+from crm_platform import amqp, registry
 from crm_platform.testing.processes import ServiceProcess, free_port, wait_until
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 
@@ -221,12 +221,26 @@ class Stack:
         `roles[service]` or what a deployment runs, with `env[service]` over the stack's
         settings; the gateway last. Then wait until each is ready: a service is once it has
         identity's keys (and its backends serve), so all start before any is waited for."""
+        self.declare_subscriptions()
         services = sorted(registry.SERVICES, key=lambda spec: spec.kind == "gateway")
         for spec in services:
             role = (roles or {}).get(spec.name, spec.default_role)
             self.start(spec.name, spec.name, role, (env or {}).get(spec.name))
         for spec in services:
             self.wait_ready(spec.name, self.ready_url(spec.name))
+
+    def declare_subscriptions(self) -> None:
+        """Every consumer's queue and bindings, as the broker's definitions make them in a
+        deployment before any service starts: an event published at start (identity's first
+        admin) reaches each of its subscribers."""
+        connection = amqp.connect(self.amqp_url)
+        try:
+            channel = connection.channel()
+            for spec in registry.SERVICES:
+                if spec.consumes:
+                    amqp.declare_subscription(channel, registry.subscription(spec))
+        finally:
+            connection.close()
 
     def wait_ready(self, name: str, url: str, timeout: float = 120.0) -> None:
         """Wait until process `name` answers 200 at `url`; any process of the stack that dies
