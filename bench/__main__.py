@@ -4,7 +4,8 @@ production), and write bench/results/latest.json and latest.md.
 
 BENCH_SCALE=small finishes in a few minutes (its report goes to latest-small.*); the full run
 (the default) imports 1,000,000 customers. BENCH_ONLY=read,write,... runs some of the
-scenarios read, write, token, relay, latency, order, pipeline, case, capture and scale;
+scenarios read, write, token, relay, latency, order, pipeline, case, knowledge,
+outsource, capture, segment_recompute, incremental_value and scale;
 BENCH_REDIS_URL names another Redis (default redis://127.0.0.1:6379/15).
 """
 
@@ -38,7 +39,8 @@ from bench.stats import ScenarioResult
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SCENARIOS = (
-    "read", "write", "token", "relay", "latency", "order", "pipeline", "case", "capture",
+    "read", "write", "token", "relay", "latency", "order", "pipeline", "case", "knowledge",
+    "outsource", "capture",
     "segment_recompute", "incremental_value", "scale",
 )  # fmt: skip
 
@@ -75,6 +77,7 @@ def run(scale: Any, selected: list[str], postgres: PostgresServer, rabbit: Rabbi
                 ("token", scenarios.token), ("relay", scenarios.relay),
                 ("latency", scenarios.latency), ("order", scenarios.order),
                 ("pipeline", scenarios.pipeline), ("case", scenarios.case),
+                ("knowledge", scenarios.knowledge), ("outsource", scenarios.outsource),
                 ("capture", scenarios.capture),
                 ("segment_recompute", scenarios.segment_recompute),
                 ("incremental_value", scenarios.incremental_value),

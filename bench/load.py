@@ -326,7 +326,7 @@ class HttpWorkload:
         if step.by_customer:
             headers["Authorization"] = f"Bearer {self.customer_tokens[state['client']]}"
         if state["step"] == 0:
-            state["unique"] = uuid.uuid4().hex
+            state["unique"] = str(uuid.uuid4())  # also a valid id where one is asked
         path = self.path + step.path.format(id=state["record"])
         body = json.dumps(_filled(step.body, state["unique"])).encode()
         status, answer = session.request("POST", path, body, headers)

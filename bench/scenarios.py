@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import argon2
+import httpx
 import pika
 import psycopg
 from crm_analytics.adapters.unit_of_work import AnalyticsUnitOfWork
@@ -589,6 +590,137 @@ def order(stack: BenchStack, scale: Scale) -> ScenarioResult:
 
 def case(stack: BenchStack, scale: Scale) -> ScenarioResult:
     return customer_workflow(stack, scale, CASE)
+
+
+# -- knowledge --------------------------------------------------------------------------------
+
+# the words the articles are about; each article has a few, each search asks for one
+TOPICS = (
+    "recliner",
+    "delivery",
+    "warranty",
+    "invoice",
+    "assembly",
+    "refund",
+    "fabric",
+    "leather",
+    "cushion",
+    "wardrobe",
+    "drawer",
+    "hinge",
+    "stain",
+    "scratch",
+    "voucher",
+)
+KNOWLEDGE_ARTICLES = 500
+
+
+def knowledge(stack: BenchStack, scale: Scale) -> ScenarioResult:
+    """Published articles searched by word, as agents do before they answer."""
+
+    def article(n: int) -> dict[str, Any]:
+        words = random.Random(n).sample(TOPICS, 3)  # the same articles every run
+        body = " ".join(f"How to handle the {word} of your order." for word in words)
+        return {"title": f"{words[0].title()} guide {n}", "category": "Furniture",
+                "body": body, "tags": words[1:]}  # fmt: skip
+
+    articles = create_all(stack, "/api/v1/service/articles", article, KNOWLEDGE_ARTICLES)
+    ids = [item["id"] for item in articles]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda id_: _publish_article(stack, id_), ids))
+    wait_for_quiet(stack)
+    ours = _load(
+        stack, scale, "GET /api/v1/service/articles/search?query={word} as the admin (portal -> "
+        "service gRPC -> full-text search in PostgreSQL, ranked)",
+        HttpWorkload(_host(stack.api), "get", "/api/v1/service/articles/search?query={id}",
+                     stack.headers(), TOPICS),
+    )  # fmt: skip
+    baseline = _load(
+        stack, scale, "GET /api/v1/service/articles/{id} as the admin (portal -> service gRPC "
+        "-> PostgreSQL, one article by id)",
+        HttpWorkload(_host(stack.api), "get", "/api/v1/service/articles/{id}", stack.headers(),
+                     ids),
+    )  # fmt: skip
+    return ScenarioResult(
+        "knowledge", ours, baseline,
+        settings={"articles": len(ids), "words": len(TOPICS), "clients": scale.clients},
+        notes=["each article is about three of the words; a search's page is its best 10",
+               "baseline: one published article by id through the same gateway and service: "
+               "the ratio is what the ranked full-text search costs over a plain read"],
+    )  # fmt: skip
+
+
+def _publish_article(stack: BenchStack, article_id: str) -> None:
+    response = httpx.post(
+        f"{stack.api}/api/v1/service/articles/{article_id}/publish", json={},
+        headers=stack.headers(), timeout=30,
+    )  # fmt: skip
+    if response.status_code != 200:
+        raise RuntimeError(f"publishing {article_id} answered {response.status_code}")
+
+
+# -- outsource --------------------------------------------------------------------------------
+
+BENCH_PARTNER_PASSWORD = "bench partner password 1"  # noqa: S105 - the bench's own account
+
+
+def outsource(stack: BenchStack, scale: Scale) -> ScenarioResult:
+    """Work offered to a partner, accepted by the partner's user and taken back by staff."""
+    clients = scale.order_clients
+    [partner] = create_all(
+        stack, "/api/v1/partners",
+        lambda n: {"name": f"Bench workshop {uuid.uuid4().hex[:6]}", "capabilities": ["print"],
+                   "capacity": clients * 4, "tier": "gold",
+                   "location": {"country_code": "CN", "city": "Hangzhou"}},
+        1,
+    )  # fmt: skip
+    email = f"bench-partner-{uuid.uuid4().hex[:8]}@bench.example.com"
+    create_all(
+        stack, "/api/v1/admin/users",
+        lambda n: {"email": email, "password": BENCH_PARTNER_PASSWORD, "roles": ["partner_user"],
+                   "kind": "partner", "partner_id": partner["id"], "name": "Bench partner"},
+        1,
+    )  # fmt: skip
+    partner_token = stack.token(email, BENCH_PARTNER_PASSWORD)
+    assignment = "/partners/assignments/{id}"
+    # the partner's user answers as the workflow's "customer": every client shares the account
+    steps = (
+        WorkflowStep("offer", "/partners/assignments",
+                     {"work_kind": "order", "work_id": "{unique}", "partner_id": partner["id"]},
+                     status=201, keep="id"),
+        WorkflowStep("accept", f"{assignment}/accept", {}, by_customer=True),
+        WorkflowStep("withdraw", f"{assignment}/withdraw", {}),
+    )  # fmt: skip
+    wait_for_quiet(stack)
+    calls = _load(
+        stack, scale, "work offered to a partner, accepted by its user, taken back by staff: "
+        "portal -> partner gRPC -> PostgreSQL, events to the outbox (sales keeps the holder)",
+        HttpWorkload(_host(stack.api), "workflow", "/api/v1", stack.headers(), steps=steps,
+                     customer_tokens=[partner_token] * clients),
+        clients=clients,
+    )  # fmt: skip
+    ours = _workflows(calls, steps)
+    with psycopg.connect(stack.database_urls["partner"]) as connection:
+        ids = [str(row[0]) for row in connection.execute("SELECT id FROM assignments")]
+    wait_for_quiet(stack)
+    reads = _load(
+        stack, scale, "GET /api/v1/partners/assignments/{id} as the admin (portal -> partner "
+        "gRPC -> PostgreSQL)",
+        HttpWorkload(_host(stack.api), "get", "/api/v1/partners/assignments/{id}",
+                     stack.headers(), ids),
+        clients=clients,
+    )  # fmt: skip
+    return ScenarioResult(
+        "outsource", ours, _per_workflow(reads, steps),
+        settings={"clients": clients, "calls_per_workflow": len(steps),
+                  "workflow": " -> ".join(step.name for step in steps),
+                  "ours_calls_per_s": round(calls.throughput, 1),
+                  "baseline_calls_per_s": round(reads.throughput, 1),
+                  "assignments_read": len(ids)},
+        notes=["staff steps as the admin, the answer as the partner's one user",
+               "baseline: one assignment by id through the same gateway and service, as many "
+               "calls as the workflow makes"],
+    )  # fmt: skip
 
 
 # -- pipeline ---------------------------------------------------------------------------------
