@@ -7,7 +7,7 @@ teams) or needs a fresh system has one of its own (`running_stack`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -44,14 +44,20 @@ def servers_or_skip(
     return postgres, rabbit
 
 
-def build_stack(postgres: PostgresServer, rabbit: RabbitServer, log_dir: Path) -> Stack:
+def build_stack(
+    postgres: PostgresServer,
+    rabbit: RabbitServer,
+    log_dir: Path,
+    settings: Mapping[str, str] | None = None,
+) -> Stack:
+    """A stack with the tests' admin; `settings` over the tests' own for every process."""
     return Stack(
         postgres, rabbit, log_dir, ADMIN_EMAIL, ADMIN_PASSWORD,
         # one stack serves many modules: the tests' one admin and one address are not limited
         # as a person would be (the limits have tests of their own, tests/portal)
         settings={"CRM_PORTAL_WORKERS": "2", "CRM_PORTAL_RATE_LIMIT": NO_LIMIT,
                   "CRM_PORTAL_LOGIN_LIMIT_PER_ADDRESS": NO_LIMIT,
-                  "CRM_PORTAL_REGISTRATION_LIMIT": NO_LIMIT},
+                  "CRM_PORTAL_REGISTRATION_LIMIT": NO_LIMIT, **(settings or {})},
     )  # fmt: skip
 
 
@@ -59,13 +65,17 @@ def running_stack(
     postgres_instance: PostgresServer | str,
     rabbit_instance: RabbitServer | str,
     tmp_path_factory: pytest.TempPathFactory,
+    settings: Mapping[str, str] | None = None,
+    env: Callable[[Stack], Mapping[str, Mapping[str, str]]] | None = None,
 ) -> Iterator[Stack]:
-    """A whole system, migrated and started, for a fixture to yield; removed afterwards."""
+    """A whole system, migrated and started, for a fixture to yield; removed afterwards.
+    `settings` are for every process; `env(stack)` gives a service's own, over them (such as
+    the stack's gateway address, known once the stack is laid out)."""
     postgres, rabbit = servers_or_skip(postgres_instance, rabbit_instance)
-    stack = build_stack(postgres, rabbit, tmp_path_factory.mktemp("stack"))
+    stack = build_stack(postgres, rabbit, tmp_path_factory.mktemp("stack"), settings)
     try:
         stack.migrate()
-        stack.start_all()
+        stack.start_all(env=env(stack) if env is not None else None)
         yield stack
     except Exception:
         print(stack.logs())

@@ -18,7 +18,7 @@ import pytest
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 
 from tests.marketing.integration.smtp_server import Mailbox, smtp_server
-from tests.system.stack import Stack, build_stack, destroy_stack, servers_or_skip
+from tests.system.stack import Stack, running_stack
 from tests.system.test_security import assert_problem, auth, create_customer, staff_user
 
 OFFER = "https://shop.example.com/spring"
@@ -44,22 +44,11 @@ def stack(
     mail: tuple[str, Mailbox],
 ) -> Iterator[Stack]:
     """The whole system, marketing sending to this module's SMTP server."""
-    postgres, rabbit = servers_or_skip(postgres_instance, rabbit_instance)
-    stack = build_stack(postgres, rabbit, tmp_path_factory.mktemp("stack"))
-    marketing = {
-        "CRM_SMTP_URL": mail[0],
-        "CRM_MARKETING_PUBLIC_URL": stack.api,
-        "CRM_MARKETING_SEND_RATE": "20",
-    }
-    try:
-        stack.migrate()
-        stack.start_all(env={"marketing": marketing})
-        yield stack
-    except Exception:
-        print(stack.logs())
-        raise
-    finally:
-        destroy_stack(stack, postgres, rabbit)
+    marketing = {"CRM_SMTP_URL": mail[0], "CRM_MARKETING_SEND_RATE": "20"}
+    yield from running_stack(
+        postgres_instance, rabbit_instance, tmp_path_factory,
+        env=lambda stack: {"marketing": {**marketing, "CRM_MARKETING_PUBLIC_URL": stack.api}},
+    )  # fmt: skip
 
 
 @pytest.fixture

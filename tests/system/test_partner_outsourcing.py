@@ -21,14 +21,7 @@ from crm_platform.registry import service
 from crm_platform.testing.servers import PostgresServer, RabbitServer
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.system.stack import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    NO_LIMIT,
-    Stack,
-    destroy_stack,
-    servers_or_skip,
-)
+from tests.system.stack import Stack, running_stack
 from tests.system.test_security import (
     STAFF_PASSWORD,
     auth,
@@ -57,29 +50,13 @@ def stack(
     """The whole system, the partner service's clock shifted by `offset_file`, working around
     the clock (so the weekday of the run does not matter) and looking at the deadlines twice a
     second. Its own stack: the directory's partners are company-wide."""
-    postgres, rabbit = servers_or_skip(postgres_instance, rabbit_instance)
     settings = {
-        "CRM_PORTAL_WORKERS": "2",
-        "CRM_PORTAL_RATE_LIMIT": NO_LIMIT,
-        "CRM_PORTAL_LOGIN_LIMIT_PER_ADDRESS": NO_LIMIT,
         "CRM_PARTNER_CLOCK_OFFSET_FILE": str(offset_file),
         "CRM_PARTNER_HOURS": "mon-sun 00:00-24:00",
         "CRM_PARTNER_ANSWER_MINUTES": str(ANSWER_MINUTES),
         "CRM_PARTNER_DEADLINES_INTERVAL_SECONDS": "0.5",
     }
-    stack = Stack(
-        postgres, rabbit, tmp_path_factory.mktemp("stack"), ADMIN_EMAIL, ADMIN_PASSWORD,
-        settings=settings,
-    )  # fmt: skip
-    try:
-        stack.migrate()
-        stack.start_all()
-        yield stack
-    except Exception:
-        print(stack.logs())
-        raise
-    finally:
-        destroy_stack(stack, postgres, rabbit)
+    yield from running_stack(postgres_instance, rabbit_instance, tmp_path_factory, settings)
 
 
 @pytest.fixture

@@ -28,13 +28,7 @@ from crm_proto.crm.service.v1 import cases_pb2 as C
 from crm_proto.crm.service.v1 import events_pb2
 
 from tests.marketing.integration.smtp_server import Mailbox, smtp_server
-from tests.system.stack import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    Stack,
-    destroy_stack,
-    servers_or_skip,
-)
+from tests.system.stack import Stack, running_stack
 from tests.system.test_security import STAFF_PASSWORD, auth, claims, new_account, staff_user
 
 EXCHANGE = "crm.events"
@@ -73,9 +67,7 @@ def stack(
     """The whole system, the service's clock shifted by `offset_file`, working around the
     clock (so the weekday of the run does not matter) and looking at the clocks twice a
     second."""
-    postgres, rabbit = servers_or_skip(postgres_instance, rabbit_instance)
     settings = {
-        "CRM_PORTAL_WORKERS": "2",
         "CRM_SERVICE_CLOCK_OFFSET_FILE": str(offset_file),
         "CRM_SERVICE_SLA_HOURS": "mon-sun 00:00-24:00",
         "CRM_SERVICE_SLA_FIRST_RESPONSE_MINUTES": str(FIRST_RESPONSE_MINUTES),
@@ -85,20 +77,11 @@ def stack(
         "CRM_SERVICE_MAIL_PORT": str(smtp_port),
         "CRM_SMTP_URL": outgoing_mail[0],
     }
-    stack = Stack(
-        postgres, rabbit, tmp_path_factory.mktemp("stack"), ADMIN_EMAIL, ADMIN_PASSWORD,
-        settings=settings,
+    yield from running_stack(
+        postgres_instance, rabbit_instance, tmp_path_factory, settings,
+        # the survey links lead to this stack's gateway
+        env=lambda stack: {"service": {"CRM_SERVICE_PUBLIC_URL": stack.api}},
     )  # fmt: skip
-    stack.env["CRM_SERVICE_PUBLIC_URL"] = stack.api  # the survey links lead to this gateway
-    try:
-        stack.migrate()
-        stack.start_all()
-        yield stack
-    except Exception:
-        print(stack.logs())
-        raise
-    finally:
-        destroy_stack(stack, postgres, rabbit)
 
 
 @pytest.fixture
